@@ -1,0 +1,1 @@
+//! The Amazon States Language definition model and validator.

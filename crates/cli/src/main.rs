@@ -1,0 +1,3 @@
+//! The `stepwise` command.
+
+fn main() {}

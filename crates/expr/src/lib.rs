@@ -1,0 +1,1 @@
+//! The ASL data languages: JSONPath, payload templates, intrinsic functions, Choice rules.
