@@ -1,0 +1,189 @@
+//! Unit tests of the JSONata wrapper: bindings, determinism, limits and the Step Functions
+//! functions.
+
+use serde_json::{Value, json};
+
+use super::*;
+
+const DET: Determinism = Determinism {
+    now_millis: 1_700_000_000_123,
+    seed: 42,
+};
+
+fn eval(
+    text: &str,
+    input: Option<&Value>,
+    bindings: &[(&str, &Value)],
+) -> Result<Option<Value>, Error> {
+    Expression::compile(text)?.evaluate(input, bindings, &DET, &Limits::default())
+}
+
+fn ok(text: &str) -> Value {
+    match eval(text, None, &[]) {
+        Ok(Some(v)) => v,
+        other => panic!("{text}: {other:?}"),
+    }
+}
+
+fn code(text: &str) -> String {
+    match eval(text, None, &[]) {
+        Err(e) => e.code,
+        other => panic!("{text}: expected an error, got {other:?}"),
+    }
+}
+
+#[test]
+fn states_binding_and_undefined() {
+    let states =
+        json!({"input": {"items": [{"name": "a", "price": 5}, {"name": "b", "price": 20}]}});
+    let r = eval(
+        "$states.input.items[price > 10].name",
+        None,
+        &[("states", &states)],
+    );
+    assert_eq!(r, Ok(Some(json!("b"))));
+    assert_eq!(
+        eval("$states.input.nothing", None, &[("states", &states)]),
+        Ok(None)
+    );
+    assert_eq!(eval("null", None, &[]), Ok(Some(Value::Null)));
+    let x = json!(3);
+    assert_eq!(eval("$x * 2", None, &[("x", &x)]), Ok(Some(json!(6))));
+}
+
+#[test]
+fn errors_carry_code_and_message() {
+    let e = eval("$randomSeeded(1)", None, &[]).unwrap_err();
+    assert_eq!(e.code, "T1006");
+    assert_eq!(e.to_string(), "T1006: Attempted to invoke a non-function");
+    assert_eq!(Expression::compile("items[").unwrap_err().code, "S0203");
+}
+
+#[test]
+fn clock_and_randomness_come_from_determinism() {
+    assert_eq!(ok("$millis()"), json!(1_700_000_000_123_i64));
+    assert_eq!(ok("$now()"), json!("2023-11-14T22:13:20.123Z"));
+    let a = ok("[$random(), $random(), $uuid(), $uuid()]");
+    assert_eq!(a, ok("[$random(), $random(), $uuid(), $uuid()]"));
+    assert_ne!(a[0], a[1]);
+    assert_ne!(a[2], a[3]);
+    let other = Expression::compile("$uuid()").unwrap().evaluate(
+        None,
+        &[],
+        &Determinism { seed: 43, ..DET },
+        &Limits::default(),
+    );
+    assert_ne!(other.unwrap(), Some(a[2].clone()));
+    assert_eq!(ok("$random(7)"), ok("$random(7)"));
+    assert_ne!(ok("$random(7)"), ok("$random(8)"));
+    let x = ok("$random()").as_f64().unwrap();
+    assert!((0.0..1.0).contains(&x));
+}
+
+#[test]
+fn partition() {
+    assert_eq!(ok("$partition([0, 1, 2, 3], 3)"), json!([[0, 1, 2], [3]]));
+    assert_eq!(ok("$partition([0], 2)"), json!([[0]]));
+    assert_eq!(
+        ok("$partition([1,2,3,4,5,6,7,8,9], 3)"),
+        json!([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    );
+    assert_eq!(code("$partition([1], 0)"), "D3200");
+    assert_eq!(code("$partition([1], 1.5)"), "D3200");
+    assert_eq!(code("$partition([1], 'a')"), "T0410");
+}
+
+#[test]
+fn range() {
+    assert_eq!(ok("$range(0, 9, 3)"), json!([0, 3, 6, 9]));
+    assert_eq!(ok("$range(0, 10, 3)"), json!([0, 3, 6, 9]));
+    assert_eq!(ok("$range(1, 9, 9)"), json!(1));
+    assert_eq!(ok("$range(0, 10, 2)"), json!([0, 2, 4, 6, 8, 10]));
+    assert_eq!(ok("$range(5, 1, -2)"), json!([5, 3, 1]));
+    assert_eq!(eval("$range(5, 1, 1)", None, &[]), Ok(None));
+    assert_eq!(code("$range(0, 10, 0)"), "D3201");
+    assert_eq!(code("$range(0.5, 10, 1)"), "D3201");
+    assert_eq!(code("$range(0, 5000, 1)"), "D3202");
+}
+
+#[test]
+fn hash() {
+    assert_eq!(
+        ok("$hash('abc', 'MD5')"),
+        json!("900150983cd24fb0d6963f7d28e17f72")
+    );
+    assert_eq!(
+        ok("$hash('abc', 'SHA-1')"),
+        json!("a9993e364706816aba3e25717850c26c9cd0d89d")
+    );
+    assert_eq!(
+        ok("$hash('abc', 'SHA-256')"),
+        json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    );
+    assert_eq!(ok("$length($hash('abc', 'SHA-384'))"), json!(96));
+    assert_eq!(ok("$length($hash('abc', 'SHA-512'))"), json!(128));
+    assert_eq!(code("$hash('abc', 'SHA-3')"), "D3203");
+}
+
+#[test]
+fn parse() {
+    assert_eq!(ok("$parse('-0')"), json!(0));
+    assert_eq!(ok("$parse('1.1')"), json!(1.1));
+    assert_eq!(
+        ok(r#"$parse('{"Arg1": 1, "Arg2": []}')"#),
+        json!({"Arg1": 1, "Arg2": []})
+    );
+    assert_eq!(
+        ok(r#"$parse('[1, 2, "HelloWorld"]')"#),
+        json!([1, 2, "HelloWorld"])
+    );
+    assert_eq!(code("$parse('{')"), "D3204");
+}
+
+#[test]
+fn eval_is_not_in_the_step_functions_dialect() {
+    assert_eq!(code("$eval('1 + 1')"), "T1006");
+    let standard = Expression::compile_with("$eval('1 + 1')", Dialect::Standard).unwrap();
+    let r = standard.evaluate(None, &[], &DET, &Limits::default());
+    assert_eq!(r, Ok(Some(json!(2))));
+}
+
+#[test]
+fn limits_stop_runaway_expressions() {
+    let limits = Limits {
+        max_steps: 10_000,
+        ..Limits::default()
+    };
+    let loop_forever = Expression::compile("($f := function($n) { $f($n + 1) }; $f(0))").unwrap();
+    let e = loop_forever.evaluate(None, &[], &DET, &limits).unwrap_err();
+    assert!(e.code == "U1006" || e.code == "D1011", "{e}");
+    let big = Limits {
+        max_result_bytes: 100,
+        ..Limits::default()
+    };
+    let e = Expression::compile("[1..1000]")
+        .unwrap()
+        .evaluate(None, &[], &DET, &big)
+        .unwrap_err();
+    assert_eq!(e.code, "U1001");
+}
+
+#[test]
+fn compiled_expressions_are_shared_across_threads() {
+    let expr = std::sync::Arc::new(Expression::compile("$uuid() & $string($x)").unwrap());
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let expr = std::sync::Arc::clone(&expr);
+            std::thread::spawn(move || {
+                let x = json!(i);
+                expr.evaluate(None, &[("x", &x)], &DET, &Limits::default())
+            })
+        })
+        .collect();
+    let results: Vec<_> = handles
+        .into_iter()
+        .map(|h| h.join().unwrap().unwrap().unwrap())
+        .collect();
+    let prefix = |v: &Value| v.as_str().unwrap()[..36].to_owned();
+    assert!(results.iter().all(|r| prefix(r) == prefix(&results[0])));
+}
