@@ -1,0 +1,8 @@
+//! Checks that need more than one field's shape: path and intrinsic syntax,
+//! timestamps, resource ARNs, error names and the state graph.
+
+pub(crate) mod errors;
+pub(crate) mod graph;
+pub(crate) mod paths;
+pub(crate) mod resource;
+pub(crate) mod timestamp;
