@@ -1,0 +1,217 @@
+//! Reference paths (ResultPath, ItemsPath, `*Path` fields): names and indices only.
+//!
+//! Reading goes through [`Path`]; writing is [`set`], which is how ResultPath
+//! places a state's result into its input.
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use crate::jsonpath::{Path, Root};
+use crate::{Error, ParseError};
+
+/// A [`Path`] that identifies exactly one node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferencePath {
+    path: Path,
+}
+
+enum Step<'p> {
+    Name(&'p str),
+    Index(i64),
+}
+
+impl ReferencePath {
+    pub fn parse(text: &str) -> Result<ReferencePath, ParseError> {
+        let path = Path::parse(text)?;
+        if !path.is_reference() {
+            return Err(ParseError::new(
+                "a reference path may contain only names and indices",
+                0,
+            ));
+        }
+        Ok(ReferencePath { path })
+    }
+
+    /// The same path, for reading.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.path.as_str()
+    }
+
+    fn steps(&self) -> impl Iterator<Item = Step<'_>> {
+        self.path.segments().iter().filter_map(|s| {
+            use crate::jsonpath::SegmentView;
+            match SegmentView::of(s) {
+                SegmentView::Name(n) => Some(Step::Name(n)),
+                SegmentView::Index(i) => Some(Step::Index(i)),
+                SegmentView::Other => None,
+            }
+        })
+    }
+}
+
+impl fmt::Display for ReferencePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.path.fmt(f)
+    }
+}
+
+/// Places `value` at `path` inside `doc`, as ResultPath does.
+///
+/// `$` replaces the whole document. Missing object members along the way are
+/// created as empty objects; stepping into a scalar, indexing a non-array or
+/// an index out of bounds is `States.ResultPathMatchFailure`.
+pub fn set(doc: Value, path: &ReferencePath, value: Value) -> Result<Value, Error> {
+    if *path.path.root() != Root::Input {
+        return Err(match_failure(path, &doc));
+    }
+    let steps: Vec<Step<'_>> = path.steps().collect();
+    if steps.is_empty() {
+        return Ok(value);
+    }
+    let mut doc = doc;
+    if place(&mut doc, &steps, value).is_err() {
+        return Err(match_failure(path, &doc));
+    }
+    Ok(doc)
+}
+
+/// On failure the document is left as it was: nothing is written before the
+/// last step, and intermediate objects are only added where a member was absent.
+fn place(node: &mut Value, steps: &[Step<'_>], value: Value) -> Result<(), ()> {
+    if !can_place(node, steps) {
+        return Err(());
+    }
+    let mut cur = node;
+    for (i, step) in steps.iter().enumerate() {
+        let last = i + 1 == steps.len();
+        match (step, cur) {
+            (Step::Name(name), Value::Object(map)) => {
+                if last {
+                    map.insert((*name).to_owned(), value);
+                    return Ok(());
+                }
+                cur = map
+                    .entry((*name).to_owned())
+                    .or_insert_with(|| Value::Object(Map::new()));
+            }
+            (Step::Index(index), Value::Array(items)) => {
+                let k = index_in(*index, items.len()).ok_or(())?;
+                let slot = items.get_mut(k).ok_or(())?;
+                if last {
+                    *slot = value;
+                    return Ok(());
+                }
+                cur = slot;
+            }
+            _ => return Err(()),
+        }
+    }
+    Err(())
+}
+
+/// Checks the whole walk first so that a failure never leaves created objects behind.
+fn can_place(node: &Value, steps: &[Step<'_>]) -> bool {
+    let mut cur = Some(node);
+    for step in steps {
+        match (step, cur) {
+            // Absent so far: everything below will be created.
+            (Step::Name(_), None) => {}
+            (Step::Name(name), Some(Value::Object(map))) => cur = map.get(*name),
+            (Step::Index(index), Some(Value::Array(items))) => {
+                match index_in(*index, items.len()) {
+                    Some(k) => cur = items.get(k),
+                    None => return false,
+                }
+            }
+            _ => return false,
+        }
+    }
+    true
+}
+
+fn index_in(index: i64, len: usize) -> Option<usize> {
+    let len = i64::try_from(len).ok()?;
+    let k = if index < 0 { len + index } else { index };
+    if (0..len).contains(&k) {
+        usize::try_from(k).ok()
+    } else {
+        None
+    }
+}
+
+fn match_failure(path: &ReferencePath, doc: &Value) -> Error {
+    Error {
+        error: "States.ResultPathMatchFailure".to_owned(),
+        cause: format!(
+            "Unable to apply ResultPath '{}' to input '{}'",
+            path.as_str(),
+            doc
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn set_at(doc: Value, path: &str, value: Value) -> Result<Value, Error> {
+        set(doc, &ReferencePath::parse(path).expect("valid path"), value)
+    }
+
+    #[test]
+    fn dollar_replaces_the_input() {
+        assert_eq!(set_at(json!({"a": 1}), "$", json!(5)), Ok(json!(5)));
+    }
+
+    #[test]
+    fn creates_intermediate_objects_and_keeps_order() {
+        let out = set_at(json!({"z": 0, "a": 1}), "$.b.c", json!("r"));
+        assert_eq!(out, Ok(json!({"z": 0, "a": 1, "b": {"c": "r"}})));
+        let text = serde_json::to_string(&out.expect("set")).expect("json");
+        assert_eq!(text, r#"{"z":0,"a":1,"b":{"c":"r"}}"#);
+    }
+
+    #[test]
+    fn replaces_existing_members_and_array_items() {
+        assert_eq!(
+            set_at(json!({"a": {"x": 1}}), "$.a.x", json!(2)),
+            Ok(json!({"a": {"x": 2}}))
+        );
+        assert_eq!(
+            set_at(json!({"a": [1, 2, 3]}), "$.a[-1]", json!(9)),
+            Ok(json!({"a": [1, 2, 9]}))
+        );
+        assert_eq!(
+            set_at(json!({"a": [{"b": 1}]}), "$['a'][0].c", json!(true)),
+            Ok(json!({"a": [{"b": 1, "c": true}]}))
+        );
+    }
+
+    #[test]
+    fn setting_into_a_scalar_fails() {
+        let err = set_at(json!({"a": "text"}), "$.a.b", json!(1)).expect_err("must fail");
+        assert_eq!(err.error, "States.ResultPathMatchFailure");
+        assert_eq!(
+            err.cause,
+            r#"Unable to apply ResultPath '$.a.b' to input '{"a":"text"}'"#
+        );
+        assert!(set_at(json!("s"), "$.a", json!(1)).is_err());
+        assert!(set_at(json!({"a": [1]}), "$.a[3]", json!(1)).is_err());
+        assert!(set_at(json!({"a": {}}), "$.a[0]", json!(1)).is_err());
+    }
+
+    #[test]
+    fn only_names_and_indices_are_reference_paths() {
+        for bad in ["$.a[*]", "$..a", "$.a[1:2]", "$.a[?(@.b)]", "$.a.length()", "$['a','b']"] {
+            assert!(ReferencePath::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["$", "$.a", "$['a b'][0]", "$.a[-1].b", "$$.Execution.Input"] {
+            assert!(ReferencePath::parse(good).is_ok(), "{good}");
+        }
+    }
+}

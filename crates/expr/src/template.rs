@@ -1,0 +1,256 @@
+//! Payload templates: Parameters, ResultSelector, ItemSelector and Map Parameters.
+//!
+//! A key ending in `.$` takes its value from a path (`$.x`, `$$.x`, `$var`)
+//! or an intrinsic call and loses the suffix; everything else is copied.
+//! [`Compiled`] parses every path and call once per definition, and keeps
+//! subtrees without `.$` keys as ready-made values.
+use serde_json::{Map, Value};
+
+use crate::intrinsics::{Call, Failure};
+use crate::jsonpath::Path;
+use crate::{Entropy, Error, ParseError, Scope};
+
+/// A template with its paths and calls parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compiled {
+    root: Node,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    /// No `.$` key anywhere below: copied as is.
+    Literal(Value),
+    Object(Vec<(String, Node)>),
+    Array(Vec<Node>),
+    Path { field: String, path: Path },
+    Call { field: String, call: Call },
+}
+
+/// A template that cannot be compiled: which field, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TemplateError {
+    /// The key as written, e.g. `value.$`.
+    pub field: String,
+    /// Roughly what AWS's ValidateStateMachineDefinition says.
+    pub message: String,
+    pub cause: ParseError,
+}
+
+impl Compiled {
+    pub fn new(template: &Value) -> Result<Compiled, TemplateError> {
+        Ok(Compiled {
+            root: compile(template)?,
+        })
+    }
+
+    pub fn evaluate(
+        &self,
+        input: &Value,
+        scope: &Scope,
+        entropy: &mut dyn Entropy,
+    ) -> Result<Value, Error> {
+        eval(&self.root, input, scope, entropy)
+    }
+}
+
+/// Compiles and evaluates in one go; prefer [`Compiled`] on hot paths.
+pub fn evaluate(
+    template: &Value,
+    input: &Value,
+    scope: &Scope,
+    entropy: &mut dyn Entropy,
+) -> Result<Value, Error> {
+    let compiled = Compiled::new(template).map_err(|e| Error::runtime(e.message))?;
+    compiled.evaluate(input, scope, entropy)
+}
+
+fn has_dynamic(v: &Value) -> bool {
+    match v {
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
+        Value::Array(items) => items.iter().any(has_dynamic),
+        _ => false,
+    }
+}
+
+fn compile(v: &Value) -> Result<Node, TemplateError> {
+    if !has_dynamic(v) {
+        return Ok(Node::Literal(v.clone()));
+    }
+    match v {
+        Value::Object(map) => {
+            let mut fields = Vec::with_capacity(map.len());
+            for (key, value) in map {
+                let node = match key.strip_suffix(".$") {
+                    Some(name) => {
+                        fields.push((name.to_owned(), compile_dynamic(key, value)?));
+                        continue;
+                    }
+                    None => compile(value)?,
+                };
+                fields.push((key.clone(), node));
+            }
+            Ok(Node::Object(fields))
+        }
+        Value::Array(items) => Ok(Node::Array(
+            items.iter().map(compile).collect::<Result<_, _>>()?,
+        )),
+        other => Ok(Node::Literal(other.clone())),
+    }
+}
+
+fn compile_dynamic(key: &str, value: &Value) -> Result<Node, TemplateError> {
+    let invalid = |cause: ParseError| TemplateError {
+        field: key.to_owned(),
+        message: format!(
+            "The value for the field '{key}' must be a valid JSONPath or a valid intrinsic function call"
+        ),
+        cause,
+    };
+    let Some(text) = value.as_str() else {
+        return Err(invalid(ParseError::new("the value must be a string", 0)));
+    };
+    if text.starts_with('$') {
+        let path = Path::parse(text).map_err(invalid)?;
+        return Ok(Node::Path {
+            field: key.to_owned(),
+            path,
+        });
+    }
+    if text.starts_with("States.") {
+        let call = Call::parse(text).map_err(invalid)?;
+        return Ok(Node::Call {
+            field: key.to_owned(),
+            call,
+        });
+    }
+    Err(invalid(ParseError::new(
+        "expected a path starting with '$' or an intrinsic function",
+        0,
+    )))
+}
+
+fn eval(node: &Node, input: &Value, scope: &Scope, entropy: &mut dyn Entropy) -> Result<Value, Error> {
+    match node {
+        Node::Literal(v) => Ok(v.clone()),
+        Node::Object(fields) => {
+            let mut out = Map::with_capacity(fields.len());
+            for (key, child) in fields {
+                out.insert(key.clone(), eval(child, input, scope, entropy)?);
+            }
+            Ok(Value::Object(out))
+        }
+        Node::Array(items) => items
+            .iter()
+            .map(|n| eval(n, input, scope, entropy))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
+        Node::Path { field, path } => match path.evaluate_ref(input, scope) {
+            Ok(v) => Ok(v.into_owned()),
+            Err(_) => Err(not_found(path.as_str(), field, path.root_value(input, scope))),
+        },
+        Node::Call { field, call } => match call.eval(input, scope, entropy) {
+            Ok(v) => Ok(v),
+            Err(Failure::Error(e)) => Err(e),
+            Err(Failure::NotFound { path, document }) => Err(Error::runtime(format!(
+                "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{document}'"
+            ))),
+        },
+    }
+}
+
+fn not_found(path: &str, field: &str, document: Option<&Value>) -> Error {
+    let document = document.map(Value::to_string).unwrap_or_default();
+    Error::runtime(format!(
+        "The JSONPath '{path}' specified for the field '{field}' could not be found in the input '{document}'"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Fixed(u64);
+    impl Entropy for Fixed {
+        fn next_u64(&mut self) -> u64 {
+            self.0
+        }
+    }
+
+    fn run(template: Value, input: Value) -> Result<Value, Error> {
+        evaluate(&template, &input, &Scope::empty(), &mut Fixed(7))
+    }
+
+    #[test]
+    fn dollar_keys_are_evaluated_and_lose_their_suffix() {
+        let out = run(
+            json!({"z": 1, "a.$": "$.x", "nested": {"b.$": "$.y[0]", "lit": [1, {"c.$": "$"}]}}),
+            json!({"x": "X", "y": [true]}),
+        );
+        assert_eq!(
+            out,
+            Ok(json!({"z": 1, "a": "X", "nested": {"b": true, "lit": [1, {"c": {"x": "X", "y": [true]}}]}}))
+        );
+        let text = serde_json::to_string(&out.expect("ok")).expect("json");
+        assert!(text.starts_with(r#"{"z":1,"a":"X","nested""#), "{text}");
+    }
+
+    #[test]
+    fn values_under_plain_keys_are_not_paths() {
+        assert_eq!(run(json!({"a": "$.x"}), json!({"x": 1})), Ok(json!({"a": "$.x"})));
+    }
+
+    #[test]
+    fn missing_definite_path_names_the_field_and_input() {
+        let err = run(json!({"value.$": "$.no_such_jsonpath"}), json!({"a": 1})).expect_err("fails");
+        assert_eq!(err.error, "States.Runtime");
+        assert_eq!(
+            err.cause,
+            r#"The JSONPath '$.no_such_jsonpath' specified for the field 'value.$' could not be found in the input '{"a":1}'"#
+        );
+    }
+
+    #[test]
+    fn indefinite_path_without_matches_is_an_empty_array() {
+        assert_eq!(run(json!({"item.$": "$.items[*].v"}), json!({})), Ok(json!({"item": []})));
+    }
+
+    #[test]
+    fn context_variables_and_intrinsics() {
+        let context = json!({"Execution": {"Name": "run-1"}});
+        let vars: std::collections::HashMap<String, Value> =
+            [("x".to_owned(), json!({"a": [5, 6]}))].into_iter().collect();
+        let scope = Scope::new(&context, &vars);
+        let template = json!({
+            "name.$": "$$.Execution.Name",
+            "v.$": "$x.a[1]",
+            "s.$": "States.Format('{}-{}', $$.Execution.Name, $x.a[0])"
+        });
+        let compiled = Compiled::new(&template).expect("compiles");
+        assert_eq!(
+            compiled.evaluate(&json!({}), &scope, &mut Fixed(1)),
+            Ok(json!({"name": "run-1", "v": 6, "s": "run-1-5"}))
+        );
+    }
+
+    #[test]
+    fn bad_dollar_values_are_definition_errors() {
+        for bad in [json!({"a.$": 1}), json!({"a.$": "x"}), json!({"a.$": "$.["}), json!({"a.$": "States.Nope()"})] {
+            let err = Compiled::new(&bad).expect_err("invalid");
+            assert_eq!(err.field, "a.$");
+            assert!(err.message.contains("'a.$'"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn intrinsic_path_argument_not_found() {
+        let err = run(json!({"r.$": "States.Format('{}', $.nope)"}), json!({})).expect_err("fails");
+        assert_eq!(
+            err.cause,
+            "The JSONPath '$.nope' specified for the field 'r.$' could not be found in the input '{}'"
+        );
+    }
+}
