@@ -5,10 +5,10 @@ use serde_json::{Number, Value};
 /// An integer literal stays an integer (as Jackson's `IntNode`/`LongNode`);
 /// anything with a fraction or exponent is a double.
 pub(crate) fn parse_number(text: &str) -> Option<Value> {
-    if !text.contains(['.', 'e', 'E']) {
-        if let Ok(i) = text.parse::<i64>() {
-            return Some(Value::from(i));
-        }
+    if !text.contains(['.', 'e', 'E'])
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return Some(Value::from(i));
     }
     let f: f64 = text.parse().ok()?;
     Number::from_f64(f).map(Value::Number)
@@ -195,8 +195,9 @@ pub(crate) fn hashmap_order<'k>(keys: impl IntoIterator<Item = &'k str>) -> Vec<
 
 /// `String.hashCode` over UTF-16 code units.
 fn string_hash(s: &str) -> u32 {
-    s.encode_utf16()
-        .fold(0u32, |h, unit| h.wrapping_mul(31).wrapping_add(u32::from(unit)))
+    s.encode_utf16().fold(0u32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(u32::from(unit))
+    })
 }
 
 #[cfg(test)]
@@ -247,6 +248,9 @@ mod tests {
     fn display_matches_java_collections() {
         let v = serde_json::json!({"Arg1": 1, "Arg2": [], "s": "x", "f": 1.0});
         assert_eq!(to_display_string(&v), "{Arg1=1, Arg2=[], s=x, f=1.0}");
-        assert_eq!(to_json_string(&serde_json::json!({"a": [1e20, "x"]})), r#"{"a":[1.0E20,"x"]}"#);
+        assert_eq!(
+            to_json_string(&serde_json::json!({"a": [1e20, "x"]})),
+            r#"{"a":[1.0E20,"x"]}"#
+        );
     }
 }

@@ -5,8 +5,9 @@
 //! workflow variables, entropy for `States.UUID` and `States.MathRandom`) is
 //! passed in by the caller, so that replaying a history evaluates identically.
 pub mod intrinsics;
-pub mod jsonpath;
 mod java;
+pub mod jsonata;
+pub mod jsonpath;
 pub mod reference;
 pub mod template;
 

@@ -207,7 +207,14 @@ mod tests {
 
     #[test]
     fn only_names_and_indices_are_reference_paths() {
-        for bad in ["$.a[*]", "$..a", "$.a[1:2]", "$.a[?(@.b)]", "$.a.length()", "$['a','b']"] {
+        for bad in [
+            "$.a[*]",
+            "$..a",
+            "$.a[1:2]",
+            "$.a[?(@.b)]",
+            "$.a.length()",
+            "$['a','b']",
+        ] {
             assert!(ReferencePath::parse(bad).is_err(), "{bad}");
         }
         for good in ["$", "$.a", "$['a b'][0]", "$.a[-1].b", "$$.Execution.Input"] {

@@ -22,8 +22,14 @@ enum Node {
     Literal(Value),
     Object(Vec<(String, Node)>),
     Array(Vec<Node>),
-    Path { field: String, path: Path },
-    Call { field: String, call: Call },
+    Path {
+        field: String,
+        path: Path,
+    },
+    Call {
+        field: String,
+        call: Call,
+    },
 }
 
 /// A template that cannot be compiled: which field, and why.
@@ -67,9 +73,7 @@ pub fn evaluate(
 
 fn has_dynamic(v: &Value) -> bool {
     match v {
-        Value::Object(map) => map
-            .iter()
-            .any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
+        Value::Object(map) => map.iter().any(|(k, v)| k.ends_with(".$") || has_dynamic(v)),
         Value::Array(items) => items.iter().any(has_dynamic),
         _ => false,
     }
@@ -132,7 +136,12 @@ fn compile_dynamic(key: &str, value: &Value) -> Result<Node, TemplateError> {
     )))
 }
 
-fn eval(node: &Node, input: &Value, scope: &Scope, entropy: &mut dyn Entropy) -> Result<Value, Error> {
+fn eval(
+    node: &Node,
+    input: &Value,
+    scope: &Scope,
+    entropy: &mut dyn Entropy,
+) -> Result<Value, Error> {
     match node {
         Node::Literal(v) => Ok(v.clone()),
         Node::Object(fields) => {
@@ -149,7 +158,11 @@ fn eval(node: &Node, input: &Value, scope: &Scope, entropy: &mut dyn Entropy) ->
             .map(Value::Array),
         Node::Path { field, path } => match path.evaluate_ref(input, scope) {
             Ok(v) => Ok(v.into_owned()),
-            Err(_) => Err(not_found(path.as_str(), field, path.root_value(input, scope))),
+            Err(_) => Err(not_found(
+                path.as_str(),
+                field,
+                path.root_value(input, scope),
+            )),
         },
         Node::Call { field, call } => match call.eval(input, scope, entropy) {
             Ok(v) => Ok(v),
@@ -192,7 +205,9 @@ mod tests {
         );
         assert_eq!(
             out,
-            Ok(json!({"z": 1, "a": "X", "nested": {"b": true, "lit": [1, {"c": {"x": "X", "y": [true]}}]}}))
+            Ok(
+                json!({"z": 1, "a": "X", "nested": {"b": true, "lit": [1, {"c": {"x": "X", "y": [true]}}]}})
+            )
         );
         let text = serde_json::to_string(&out.expect("ok")).expect("json");
         assert!(text.starts_with(r#"{"z":1,"a":"X","nested""#), "{text}");
@@ -200,12 +215,16 @@ mod tests {
 
     #[test]
     fn values_under_plain_keys_are_not_paths() {
-        assert_eq!(run(json!({"a": "$.x"}), json!({"x": 1})), Ok(json!({"a": "$.x"})));
+        assert_eq!(
+            run(json!({"a": "$.x"}), json!({"x": 1})),
+            Ok(json!({"a": "$.x"}))
+        );
     }
 
     #[test]
     fn missing_definite_path_names_the_field_and_input() {
-        let err = run(json!({"value.$": "$.no_such_jsonpath"}), json!({"a": 1})).expect_err("fails");
+        let err =
+            run(json!({"value.$": "$.no_such_jsonpath"}), json!({"a": 1})).expect_err("fails");
         assert_eq!(err.error, "States.Runtime");
         assert_eq!(
             err.cause,
@@ -215,14 +234,19 @@ mod tests {
 
     #[test]
     fn indefinite_path_without_matches_is_an_empty_array() {
-        assert_eq!(run(json!({"item.$": "$.items[*].v"}), json!({})), Ok(json!({"item": []})));
+        assert_eq!(
+            run(json!({"item.$": "$.items[*].v"}), json!({})),
+            Ok(json!({"item": []}))
+        );
     }
 
     #[test]
     fn context_variables_and_intrinsics() {
         let context = json!({"Execution": {"Name": "run-1"}});
         let vars: std::collections::HashMap<String, Value> =
-            [("x".to_owned(), json!({"a": [5, 6]}))].into_iter().collect();
+            [("x".to_owned(), json!({"a": [5, 6]}))]
+                .into_iter()
+                .collect();
         let scope = Scope::new(&context, &vars);
         let template = json!({
             "name.$": "$$.Execution.Name",
@@ -238,7 +262,12 @@ mod tests {
 
     #[test]
     fn bad_dollar_values_are_definition_errors() {
-        for bad in [json!({"a.$": 1}), json!({"a.$": "x"}), json!({"a.$": "$.["}), json!({"a.$": "States.Nope()"})] {
+        for bad in [
+            json!({"a.$": 1}),
+            json!({"a.$": "x"}),
+            json!({"a.$": "$.["}),
+            json!({"a.$": "States.Nope()"}),
+        ] {
             let err = Compiled::new(&bad).expect_err("invalid");
             assert_eq!(err.field, "a.$");
             assert!(err.message.contains("'a.$'"), "{}", err.message);

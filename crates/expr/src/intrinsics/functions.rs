@@ -79,7 +79,9 @@ pub(super) fn json_to_string(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy) 
 }
 
 pub(super) fn array(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy) -> Out {
-    Ok(Value::Array(args.iter().map(|v| v.as_ref().clone()).collect()))
+    Ok(Value::Array(
+        args.iter().map(|v| v.as_ref().clone()).collect(),
+    ))
 }
 
 pub(super) fn array_partition(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy) -> Out {
@@ -89,13 +91,18 @@ pub(super) fn array_partition(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy)
         return Err(Invalid);
     }
     Ok(Value::Array(
-        items.chunks(size).map(|c| Value::Array(c.to_vec())).collect(),
+        items
+            .chunks(size)
+            .map(|c| Value::Array(c.to_vec()))
+            .collect(),
     ))
 }
 
 pub(super) fn array_contains(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy) -> Out {
     let needle = args.get(1).ok_or(Invalid)?;
-    Ok(Value::Bool(arr_arg(args, 0)?.iter().any(|v| v == needle.as_ref())))
+    Ok(Value::Bool(
+        arr_arg(args, 0)?.iter().any(|v| v == needle.as_ref()),
+    ))
 }
 
 pub(super) fn array_range(_: &Call, args: Args<'_, '_>, _: &mut dyn Entropy) -> Out {

@@ -88,8 +88,8 @@ impl PartialEq for Signature {
     }
 }
 
-use functions as f;
 use Ty::*;
+use functions as f;
 
 #[rustfmt::skip]
 pub(crate) static SIGNATURES: [Signature; 18] = [
@@ -156,7 +156,10 @@ fn check_types(sig: &Signature, args: &[Cow<'_, Value>]) -> Result<(), Invalid> 
 /// Why an evaluation stopped, before the caller words it.
 pub(crate) enum Failure {
     /// A path argument found nothing: the template names the field.
-    NotFound { path: String, document: String },
+    NotFound {
+        path: String,
+        document: String,
+    },
     Error(Error),
 }
 
@@ -192,7 +195,8 @@ impl Call {
         scope: &Scope,
         entropy: &mut dyn Entropy,
     ) -> Result<Value, Error> {
-        self.eval(input, scope, entropy).map_err(Failure::into_error)
+        self.eval(input, scope, entropy)
+            .map_err(Failure::into_error)
     }
 
     pub(crate) fn eval<'a>(

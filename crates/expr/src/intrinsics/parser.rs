@@ -2,8 +2,8 @@
 use serde_json::Value;
 
 use super::{Arg, Call, Piece, Signature};
-use crate::jsonpath::Path;
 use crate::ParseError;
+use crate::jsonpath::Path;
 
 /// Nested calls deeper than this are refused rather than risk the stack.
 const MAX_DEPTH: usize = 32;
@@ -123,7 +123,9 @@ impl<'s> Parser<'s> {
                 Ok((Arg::Literal(Value::String(value)), Some(raw)))
             }
             Some('$') => self.path().map(|p| (Arg::Path(p), None)),
-            Some(c) if c == '-' || c.is_ascii_digit() => self.number().map(|v| (Arg::Literal(v), None)),
+            Some(c) if c == '-' || c.is_ascii_digit() => {
+                self.number().map(|v| (Arg::Literal(v), None))
+            }
             _ if self.rest().starts_with("States.") => {
                 self.call(depth + 1).map(|c| (Arg::Call(c), None))
             }
@@ -137,7 +139,8 @@ impl<'s> Parser<'s> {
                         return Ok((Arg::Literal(value), None));
                     }
                 }
-                Err(self.error("expected a string, number, boolean, null, path or intrinsic function"))
+                Err(self
+                    .error("expected a string, number, boolean, null, path or intrinsic function"))
             }
         }
     }

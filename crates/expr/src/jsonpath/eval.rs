@@ -14,7 +14,11 @@ pub(crate) struct Env<'a, 's> {
     pub(crate) scope: &'s Scope<'a>,
 }
 
-pub(crate) fn root_value<'a>(root: &Root, input: &'a Value, scope: &Scope<'a>) -> Option<&'a Value> {
+pub(crate) fn root_value<'a>(
+    root: &Root,
+    input: &'a Value,
+    scope: &Scope<'a>,
+) -> Option<&'a Value> {
     match root {
         Root::Input => Some(input),
         Root::Context => Some(scope.context),
@@ -100,7 +104,11 @@ pub(crate) fn definite<'a>(
                          This is not a json object according to the JsonProvider: '{}'.",
                         render(root, &segments[..i]),
                         java_class(other),
-                        if other.is_null() { "null" } else { JSON_PROVIDER },
+                        if other.is_null() {
+                            "null"
+                        } else {
+                            JSON_PROVIDER
+                        },
                     ));
                 }
             },
@@ -289,20 +297,27 @@ fn select<'a>(
             }
         }
         // Jayway tests an object itself, not its members.
-        (Selector::Filter(expr), Value::Object(_)) => {
-            if expr.test(node, env) {
-                next(node, out);
-            }
-        }
+        (Selector::Filter(expr), Value::Object(_)) if expr.test(node, env) => next(node, out),
         _ => {}
     }
 }
 
 /// Python-style slice bounds, clamped to the array.
-fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, len: usize) -> Vec<usize> {
+fn slice_indices(
+    start: Option<i64>,
+    end: Option<i64>,
+    step: Option<i64>,
+    len: usize,
+) -> Vec<usize> {
     let n = i64::try_from(len).unwrap_or(i64::MAX);
     let step = step.unwrap_or(1);
-    let norm = |x: i64| if x < 0 { (n + x).max(if step > 0 { 0 } else { -1 }) } else { x.min(if step > 0 { n } else { n - 1 }) };
+    let norm = |x: i64| {
+        if x < 0 {
+            (n + x).max(if step > 0 { 0 } else { -1 })
+        } else {
+            x.min(if step > 0 { n } else { n - 1 })
+        }
+    };
     let mut out = Vec::new();
     if step > 0 {
         let (mut i, e) = (start.map_or(0, norm), end.map_or(n, norm));

@@ -471,9 +471,9 @@ impl<'s> Parser<'s> {
         let start = self.pos;
         self.eat("-");
         while let Some(c) = self.peek() {
-            if c.is_ascii_digit() || c == '.' || c == 'e' || c == 'E' {
-                self.bump();
-            } else if (c == '+' || c == '-') && self.src[..self.pos].ends_with(['e', 'E']) {
+            let exponent_sign =
+                (c == '+' || c == '-') && self.src[..self.pos].ends_with(['e', 'E']);
+            if c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E') || exponent_sign {
                 self.bump();
             } else {
                 break;

@@ -18,7 +18,9 @@ fn doc() -> Value {
 }
 
 fn eval(path: &str) -> Result<Value, NotFound> {
-    Path::parse(path).expect(path).evaluate(&doc(), &Scope::empty())
+    Path::parse(path)
+        .expect(path)
+        .evaluate(&doc(), &Scope::empty())
 }
 
 fn ok(path: &str) -> Value {
@@ -51,7 +53,13 @@ fn slices_unions_wildcards_are_lists() {
     assert_eq!(ok("$.store.book.*.price"), json!([8, 12, 20]));
     assert_eq!(ok("$.empty[*]"), json!([]));
     assert_eq!(ok("$.missing[*].x"), json!([]));
-    for p in ["$.a[*]", "$..b", "$.a.arr[0:1]", "$.a.arr[0,1]", "$.x[?(@.y)]"] {
+    for p in [
+        "$.a[*]",
+        "$..b",
+        "$.a.arr[0:1]",
+        "$.a.arr[0,1]",
+        "$.x[?(@.y)]",
+    ] {
         assert!(!Path::parse(p).expect(p).is_definite(), "{p}");
     }
 }
@@ -72,17 +80,38 @@ fn deep_scan_is_in_document_order() {
 #[test]
 fn filters() {
     assert_eq!(ok("$.store.book[?(@.price > 10)].title"), json!(["B", "C"]));
-    assert_eq!(ok("$.store.book[?(@.price >= 12 && @.price < 20)].title"), json!(["B"]));
-    assert_eq!(ok("$.store.book[?(@.price == 8 || @.title == 'C')].title"), json!(["A", "C"]));
+    assert_eq!(
+        ok("$.store.book[?(@.price >= 12 && @.price < 20)].title"),
+        json!(["B"])
+    );
+    assert_eq!(
+        ok("$.store.book[?(@.price == 8 || @.title == 'C')].title"),
+        json!(["A", "C"])
+    );
     assert_eq!(ok("$.store.book[?(@.isbn)].title"), json!(["A", "C"]));
     assert_eq!(ok("$.store.book[?(!@.isbn)].title"), json!(["B"]));
-    assert_eq!(ok("$.store.book[?(@.price > $.threshold)].title"), json!(["B", "C"]));
-    assert_eq!(ok("$.store.book[?(@.title != \"A\")].price"), json!([12, 20]));
+    assert_eq!(
+        ok("$.store.book[?(@.price > $.threshold)].title"),
+        json!(["B", "C"])
+    );
+    assert_eq!(
+        ok("$.store.book[?(@.title != \"A\")].price"),
+        json!([12, 20])
+    );
     assert_eq!(ok("$.store.book[?(@.isbn == null)].title"), json!(["C"]));
-    assert_eq!(ok("$.store.book[?((@.price < 10) || (@.price > 15))].title"), json!(["A", "C"]));
+    assert_eq!(
+        ok("$.store.book[?((@.price < 10) || (@.price > 15))].title"),
+        json!(["A", "C"])
+    );
     assert_eq!(ok("$.a.arr[?(@ > 15)]"), json!([20, 30, 40]));
-    assert_eq!(ok("$.store.book[?(@.title in ['A','C'])].price"), json!([8, 20]));
-    assert_eq!(ok("$.store.book[?(@.title nin ['A','C'])].price"), json!([12]));
+    assert_eq!(
+        ok("$.store.book[?(@.title in ['A','C'])].price"),
+        json!([8, 20])
+    );
+    assert_eq!(
+        ok("$.store.book[?(@.title nin ['A','C'])].price"),
+        json!([12])
+    );
     assert_eq!(ok("$.store.book[?(@.price == 12.0)].title"), json!(["B"]));
     assert_eq!(ok("$.store.book[?(@.missing == true)]"), json!([]));
     // Jayway tests an object against the filter itself.
@@ -92,17 +121,28 @@ fn filters() {
 #[test]
 fn definite_misses_use_jayway_wording() {
     let msg = |p: &str| eval(p).expect_err(p).message;
-    assert_eq!(msg("$.NoSuchOutputPath"), "No results for path: $['NoSuchOutputPath']");
-    assert_eq!(msg("$.no.such.result.path"), "Missing property in path $['no']");
+    assert_eq!(
+        msg("$.NoSuchOutputPath"),
+        "No results for path: $['NoSuchOutputPath']"
+    );
+    assert_eq!(
+        msg("$.no.such.result.path"),
+        "Missing property in path $['no']"
+    );
     assert_eq!(msg("$.a.arr[9]"), "No results for path: $['a']['arr'][9]");
-    assert!(msg("$.a.b.c").starts_with("Expected to find an object with property ['c'] in path $['a']['b']"));
+    assert!(
+        msg("$.a.b.c")
+            .starts_with("Expected to find an object with property ['c'] in path $['a']['b']")
+    );
 }
 
 #[test]
 fn context_and_variable_roots() {
     let context = json!({"Execution": {"Id": "e"}});
     let vars: std::collections::HashMap<String, Value> =
-        [("x".to_owned(), json!({"a": {"b": [1, 2]}}))].into_iter().collect();
+        [("x".to_owned(), json!({"a": {"b": [1, 2]}}))]
+            .into_iter()
+            .collect();
     let scope = Scope::new(&context, &vars);
     let input = json!({});
     let get = |p: &str| Path::parse(p).expect(p).evaluate(&input, &scope);
@@ -110,7 +150,10 @@ fn context_and_variable_roots() {
     assert_eq!(get("$x.a.b[1]"), Ok(json!(2)));
     assert_eq!(get("$x"), Ok(json!({"a": {"b": [1, 2]}})));
     assert!(get("$nope").is_err());
-    assert_eq!(Path::parse("$x.a").expect("ok").root(), &Root::Variable("x".into()));
+    assert_eq!(
+        Path::parse("$x.a").expect("ok").root(),
+        &Root::Variable("x".into())
+    );
 }
 
 #[test]
@@ -124,9 +167,26 @@ fn evaluate_ref_borrows_definite_results() {
 #[test]
 fn parse_errors_are_reported_not_panics() {
     for bad in [
-        "", "a", "$.", "$..", "$[", "$[']", "$['a'", "$[1", "$[?(@.a ==)]", "$[?(@.a =~ /x/)]",
-        "$.a.sum()", "$.a.length().b", "$[1:2:0]", "$[?(", "$ .a", "$[abc]", "$[-]",
-        "$[99999999999999999999]", "$['\\u12']", "$[?(@.a == 'x)]",
+        "",
+        "a",
+        "$.",
+        "$..",
+        "$[",
+        "$[']",
+        "$['a'",
+        "$[1",
+        "$[?(@.a ==)]",
+        "$[?(@.a =~ /x/)]",
+        "$.a.sum()",
+        "$.a.length().b",
+        "$[1:2:0]",
+        "$[?(",
+        "$ .a",
+        "$[abc]",
+        "$[-]",
+        "$[99999999999999999999]",
+        "$['\\u12']",
+        "$[?(@.a == 'x)]",
     ] {
         assert!(Path::parse(bad).is_err(), "{bad:?} should not parse");
     }
