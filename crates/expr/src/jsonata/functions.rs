@@ -14,7 +14,7 @@
 //! (`D32xx`, outside JSONata's ranges) with messages in JSONata's style. Wrong argument types
 //! fail with JSONata's `T0410` through each function's signature.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jlens_core::{Bindings, Error as JError, HostFunction};
 use md5::Md5;
@@ -40,8 +40,13 @@ const PARSE_INVALID: &str = "D3204";
 /// The most values `$range` gives, as for `States.ArrayRange`.
 const RANGE_MAX_ITEMS: usize = 1000;
 
-/// The functions that keep no state: built once per compiled expression.
+/// The functions that keep no state, built once per process: cloning shares them.
 pub(super) fn fixed() -> Bindings {
+    static FIXED: OnceLock<Bindings> = OnceLock::new();
+    FIXED.get_or_init(build_fixed).clone()
+}
+
+fn build_fixed() -> Bindings {
     Bindings::new()
         .function("partition", signed("<an:a>", partition))
         .function("range", signed("<nnn:x>", range))

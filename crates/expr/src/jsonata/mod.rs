@@ -113,12 +113,70 @@ pub enum Dialect {
     Standard,
 }
 
+/// Variables for evaluations, by name without the `$`: `states` and the workflow variables.
+///
+/// Build one per state from owned values (moving them in costs nothing) and evaluate every
+/// expression of the state with it: [`Expression::evaluate_with`] reads the values where they
+/// are. A later value replaces an earlier one of the same name, and a variable named like one
+/// of the Step Functions functions hides that function, as JSONata's scoping does.
+#[derive(Debug, Clone)]
+pub struct Bindings {
+    /// The variables, and the Step Functions functions that keep no state.
+    inner: jlens_core::Bindings,
+}
+
+impl Default for Bindings {
+    fn default() -> Self {
+        Bindings::new()
+    }
+}
+
+impl Bindings {
+    /// No variables.
+    pub fn new() -> Self {
+        Bindings {
+            inner: functions::fixed(),
+        }
+    }
+
+    /// Adds (or replaces) a variable.
+    pub fn with(mut self, name: &str, value: Value) -> Self {
+        self.set(name, value);
+        self
+    }
+
+    /// Adds (or replaces) a variable.
+    pub fn set(&mut self, name: &str, value: Value) {
+        let inner = std::mem::take(&mut self.inner);
+        self.inner = inner.var(name, value);
+    }
+
+    /// The value of a variable.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.inner.get(name)
+    }
+
+    /// The variables alone, for the standard dialect.
+    fn variables(&self) -> jlens_core::Bindings {
+        self.inner
+            .iter()
+            .map(|(name, value)| (name.to_owned(), value.clone()))
+            .collect()
+    }
+}
+
+impl<'a> FromIterator<(&'a str, &'a Value)> for Bindings {
+    fn from_iter<I: IntoIterator<Item = (&'a str, &'a Value)>>(pairs: I) -> Self {
+        pairs.into_iter().fold(Bindings::new(), |b, (name, value)| {
+            b.with(name, value.clone())
+        })
+    }
+}
+
 /// A compiled JSONata expression: immutable, `Send + Sync`, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Expression {
     compiled: jlens_core::Expression,
-    /// The functions every evaluation binds, built once.
-    functions: jlens_core::Bindings,
     /// Whether the text names a function that draws from the seed (`$random`, `$uuid`); those
     /// need fresh state per evaluation, so they are bound only when they can be called.
     draws: bool,
@@ -136,17 +194,9 @@ impl Expression {
     pub fn compile_with(text: &str, dialect: Dialect) -> Result<Expression, Error> {
         let compiled =
             guard(|| jlens_core::Expression::compile(text))?.map_err(|e| Error::from_jlens(&e))?;
-        let (functions, draws) = match dialect {
-            Dialect::StepFunctions => (
-                functions::fixed(),
-                text.contains("$random") || text.contains("$uuid"),
-            ),
-            Dialect::Standard => (jlens_core::Bindings::new(), false),
-        };
         Ok(Expression {
             compiled,
-            functions,
-            draws,
+            draws: text.contains("$random") || text.contains("$uuid"),
             dialect,
         })
     }
@@ -161,12 +211,9 @@ impl Expression {
         self.dialect
     }
 
-    /// Evaluates the expression.
-    ///
-    /// `input` is the context value (`$`); `None` means *undefined*. `bindings` are variables
-    /// by name without the `$` (`("states", …)` and the workflow variables); a later pair
-    /// replaces an earlier one of the same name. `Ok(None)` means the expression evaluated to
-    /// *undefined*, which is not JSON `null`.
+    /// Evaluates the expression with variables given as pairs, which are copied; to evaluate
+    /// several expressions with the same variables, build [`Bindings`] once and use
+    /// [`evaluate_with`](Expression::evaluate_with).
     pub fn evaluate(
         &self,
         input: Option<&Value>,
@@ -174,27 +221,48 @@ impl Expression {
         det: &Determinism,
         limits: &Limits,
     ) -> Result<Option<Value>, Error> {
-        let mut all = self.functions.clone();
-        for (name, value) in bindings {
-            all = all.var(*name, (*value).clone());
-        }
-        if self.draws {
-            all = functions::drawing(all, det.seed);
-        }
-        let options = jlens_core::Options::new()
-            .now(det.now_millis)
-            .seed(det.seed)
-            .max_depth(limits.max_depth)
-            .max_steps(limits.max_steps)
-            .max_result_size(limits.max_result_bytes)
-            .max_string_length(limits.max_string_bytes)
-            .max_array_length(limits.max_array_items);
-        let options = match limits.timeout_ms {
-            Some(ms) => options.timeout(Duration::from_millis(ms)),
-            None => options,
+        let bindings: Bindings = bindings.iter().copied().collect();
+        self.evaluate_with(input, &bindings, det, limits)
+    }
+
+    /// Evaluates the expression.
+    ///
+    /// `input` is the context value (`$`); `None` means *undefined*. `Ok(None)` means the
+    /// expression evaluated to *undefined*, which is not JSON `null`.
+    pub fn evaluate_with(
+        &self,
+        input: Option<&Value>,
+        bindings: &Bindings,
+        det: &Determinism,
+        limits: &Limits,
+    ) -> Result<Option<Value>, Error> {
+        let options = options(det, limits);
+        let run = |all: &jlens_core::Bindings| {
+            guard(|| self.compiled.evaluate_with(input, all, &options))?
+                .map_err(|e| Error::from_jlens(&e))
         };
-        guard(|| self.compiled.evaluate_with(input, &all, &options))?
-            .map_err(|e| Error::from_jlens(&e))
+        match self.dialect {
+            Dialect::StepFunctions if self.draws => {
+                run(&functions::drawing(bindings.inner.clone(), det.seed))
+            }
+            Dialect::StepFunctions => run(&bindings.inner),
+            Dialect::Standard => run(&bindings.variables()),
+        }
+    }
+}
+
+fn options(det: &Determinism, limits: &Limits) -> jlens_core::Options {
+    let options = jlens_core::Options::new()
+        .now(det.now_millis)
+        .seed(det.seed)
+        .max_depth(limits.max_depth)
+        .max_steps(limits.max_steps)
+        .max_result_size(limits.max_result_bytes)
+        .max_string_length(limits.max_string_bytes)
+        .max_array_length(limits.max_array_items);
+    match limits.timeout_ms {
+        Some(ms) => options.timeout(Duration::from_millis(ms)),
+        None => options,
     }
 }
 

@@ -187,3 +187,30 @@ fn compiled_expressions_are_shared_across_threads() {
     let prefix = |v: &Value| v.as_str().unwrap()[..36].to_owned();
     assert!(results.iter().all(|r| prefix(r) == prefix(&results[0])));
 }
+
+#[test]
+fn bindings_built_once_serve_many_expressions() {
+    let states = json!({"input": {"a": 1, "b": 2}});
+    let bound = Bindings::new()
+        .with("states", states)
+        .with("partition", json!("mine"));
+    let run = |text: &str| {
+        Expression::compile(text)
+            .unwrap()
+            .evaluate_with(None, &bound, &DET, &Limits::default())
+    };
+    assert_eq!(run("$states.input.a + $states.input.b"), Ok(Some(json!(3))));
+    // A workflow variable hides the function of the same name.
+    assert_eq!(run("$partition"), Ok(Some(json!("mine"))));
+    assert_eq!(
+        run("$hash('', 'MD5')"),
+        Ok(Some(json!("d41d8cd98f00b204e9800998ecf8427e")))
+    );
+    assert_eq!(
+        bound.get("states").map(|s| &s["input"]["a"]),
+        Some(&json!(1))
+    );
+    let standard = Expression::compile_with("$states.input.b", Dialect::Standard).unwrap();
+    let r = standard.evaluate_with(None, &bound, &DET, &Limits::default());
+    assert_eq!(r, Ok(Some(json!(2))));
+}
