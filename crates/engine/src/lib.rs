@@ -1,1 +1,28 @@
 //! The pure, deterministic ASL interpreter.
+//!
+//! Architecture Invariant: no IO, no clock, no randomness of its own. An
+//! [`Execution`] changes only through [`Execution::start`] and
+//! [`Execution::handle`], and each call returns the history events it recorded and
+//! the commands (tasks to invoke, timers to arm) for the caller to carry out.
+
+mod context;
+mod dataflow;
+pub mod event;
+mod execution;
+mod failure;
+mod fanout;
+mod jsonata;
+mod limits;
+mod random;
+mod retry;
+pub mod simulate;
+mod states;
+mod task;
+pub mod time;
+mod variables;
+
+pub use event::{ErrorDetails, EventDetails, HistoryEvent};
+pub use execution::{
+    Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest,
+};
+pub use task::ResourceKind;

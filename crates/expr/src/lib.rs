@@ -4,6 +4,7 @@
 //! random numbers of its own. Whatever varies between runs (the context object,
 //! workflow variables, entropy for `States.UUID` and `States.MathRandom`) is
 //! passed in by the caller, so that replaying a history evaluates identically.
+pub mod choice;
 pub mod intrinsics;
 mod java;
 pub mod jsonata;

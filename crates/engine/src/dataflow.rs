@@ -1,0 +1,200 @@
+//! A state's data flow: InputPath → Parameters → (work) → ResultSelector →
+//! ResultPath → OutputPath, and Assign; JSONata's Arguments/Output/Assign.
+//!
+//! Each function returns a `Failure` already in AWS's shape (error name and the
+//! cause prefixed with the state and the event id it was entered at).
+
+use std::sync::Arc;
+
+use asl::{Catcher, PathField, QueryLanguage, State};
+use expr::jsonpath::Path;
+use serde_json::{Map, Value};
+
+use crate::event::Payload;
+use crate::execution::{Active, Execution, FrameId};
+use crate::failure::{Failure, Origin, prefixed};
+
+/// What an expression may read besides its input: `$$` and the variables.
+pub(crate) struct Env {
+    pub context: Value,
+    pub vars: Map<String, Value>,
+    pub state: String,
+    pub entered_id: u64,
+    pub language: QueryLanguage,
+}
+
+impl Env {
+    pub fn new(exec: &Execution, frame: FrameId, def: &State, active: &Active) -> Env {
+        Env::with(exec, frame, def, active, None, None)
+    }
+
+    pub fn with(
+        exec: &Execution,
+        frame: FrameId,
+        def: &State,
+        active: &Active,
+        task_token: Option<&str>,
+        map_item: Option<(usize, &Value)>,
+    ) -> Env {
+        let scope = &exec.frame(frame).vars;
+        let vars = if scope.is_empty() {
+            Map::new()
+        } else {
+            scope.snapshot()
+        };
+        Env {
+            context: crate::context::build(exec, active, task_token, map_item),
+            vars,
+            state: active.name.clone(),
+            entered_id: active.entered_id,
+            language: exec.language(def),
+        }
+    }
+
+    pub fn scope(&self) -> expr::Scope<'_> {
+        expr::Scope::new(&self.context, &self.vars)
+    }
+
+    /// A `States.Runtime` failure of this state.
+    pub fn runtime(&self, cause: &str) -> Failure {
+        Failure::runtime(&self.state, self.entered_id, cause)
+    }
+
+    /// An expression's error, as a failure of this state.
+    pub fn expr_failure(&self, e: expr::Error) -> Failure {
+        let origin = if e.error == "States.Runtime" {
+            Origin::Runtime
+        } else {
+            Origin::State
+        };
+        Failure::new(
+            e.error,
+            prefixed(&self.state, self.entered_id, &e.cause),
+            origin,
+        )
+    }
+}
+
+fn parse_path(env: &Env, text: &str) -> Result<Path, Failure> {
+    Path::parse(text).map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))
+}
+
+/// Selects with a path field (`InputPath`, `OutputPath`): absent keeps the
+/// document, `null` gives `{}`.
+pub(crate) fn select(
+    env: &Env,
+    field: &Option<PathField>,
+    doc: &Payload,
+) -> Result<Payload, Failure> {
+    match field {
+        None => Ok(doc.clone()),
+        Some(PathField::Null) => Ok(Arc::new(Value::Object(Map::new()))),
+        Some(PathField::Path(text)) => {
+            let path = parse_path(env, text)?;
+            if path.is_root_only() {
+                return Ok(doc.clone());
+            }
+            path.evaluate(doc, &env.scope())
+                .map(Arc::new)
+                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))
+        }
+    }
+}
+
+/// Evaluates a payload template (`Parameters`, `ResultSelector`, `ItemSelector`).
+pub(crate) fn template(
+    exec: &mut Execution,
+    env: &Env,
+    template: &Value,
+    input: &Value,
+) -> Result<Value, Failure> {
+    expr::template::evaluate(template, input, &env.scope(), exec.entropy())
+        .map_err(|e| env.expr_failure(e))
+}
+
+/// Places `result` in `raw` at `ResultPath`: absent or `$` replaces, `null` discards.
+pub(crate) fn result_path(
+    env: &Env,
+    field: &Option<PathField>,
+    raw: &Payload,
+    result: Payload,
+) -> Result<Payload, Failure> {
+    match field {
+        None => Ok(result),
+        Some(PathField::Null) => Ok(raw.clone()),
+        Some(PathField::Path(text)) if text == "$" => Ok(result),
+        Some(PathField::Path(text)) => {
+            let path = expr::reference::ReferencePath::parse(text)
+                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+            let doc = Arc::unwrap_or_clone(raw.clone());
+            let value = Arc::unwrap_or_clone(result);
+            expr::reference::set(doc, &path, value)
+                .map(Arc::new)
+                .map_err(|e| env.expr_failure(e))
+        }
+    }
+}
+
+/// The JSONPath pipeline after a result exists: ResultSelector is the caller's;
+/// this does ResultPath, OutputPath and Assign.
+pub(crate) fn finish_jsonpath(
+    exec: &mut Execution,
+    frame: FrameId,
+    env: &Env,
+    def: &State,
+    raw: &Payload,
+    result: Payload,
+) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
+    let assigned = assign(exec, frame, env, &def.assign, &result)?;
+    let merged = result_path(env, &def.result_path, raw, result)?;
+    let output = select(env, &def.output_path, &merged)?;
+    Ok((output, assigned))
+}
+
+/// Evaluates `Assign` against `input` and stores the variables in the frame's scope;
+/// returns them for the history (`assignedVariables`).
+pub(crate) fn assign(
+    exec: &mut Execution,
+    frame: FrameId,
+    env: &Env,
+    assign: &Option<Value>,
+    input: &Value,
+) -> Result<Option<Map<String, Value>>, Failure> {
+    let Some(template) = assign else {
+        return Ok(None);
+    };
+    let value = match env.language {
+        QueryLanguage::JsonPath => self::template(exec, env, template, input)?,
+        QueryLanguage::Jsonata => {
+            crate::jsonata::evaluate_template(exec, env, template, input, "Assign")?
+        }
+    };
+    let Value::Object(vars) = value else {
+        return Err(env.runtime("The Assign field must be a JSON object."));
+    };
+    exec.frame(frame).vars.assign(&vars);
+    Ok(Some(vars))
+}
+
+/// The output a Catch passes on, and the variables it assigns.
+pub(crate) fn catch_output(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    catcher: &Catcher,
+    active: &Active,
+    failure: &Failure,
+) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
+    let env = Env::new(exec, frame, def, active);
+    let error_output = Arc::new(failure.error_output());
+    match env.language {
+        QueryLanguage::JsonPath => {
+            let assigned = assign(exec, frame, &env, &catcher.assign, &error_output)?;
+            let output = result_path(&env, &catcher.result_path, &active.input, error_output)?;
+            Ok((output, assigned))
+        }
+        QueryLanguage::Jsonata => {
+            crate::jsonata::catch_output(exec, frame, &env, catcher, active, error_output)
+        }
+    }
+}

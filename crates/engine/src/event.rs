@@ -1,0 +1,521 @@
+//! History events: the stored truth of an execution, with AWS's types and details.
+//!
+//! Architecture Invariant: these types are the stored schema. A change to them is a
+//! migration; their JSON form is exactly what GetExecutionHistory lists.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use crate::time::format_timestamp;
+
+/// A JSON document carried by an event, shared with the interpreter's state so that
+/// recording it costs no copy.
+pub type Payload = Arc<Value>;
+
+/// One history event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEvent {
+    pub id: u64,
+    /// The causal predecessor in the same branch or iteration (0 for the first two).
+    pub previous_event_id: u64,
+    /// Milliseconds since the Unix epoch, from the clock the caller supplies.
+    pub timestamp: i64,
+    pub details: EventDetails,
+}
+
+/// The state types as they appear in event type names (`PassStateEntered`).
+pub type StateType = &'static str;
+
+/// What happened, with the details AWS records for it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventDetails {
+    ExecutionStarted {
+        input: Payload,
+        role_arn: String,
+        state_machine_alias_arn: Option<String>,
+        state_machine_version_arn: Option<String>,
+    },
+    ExecutionSucceeded {
+        output: Payload,
+    },
+    ExecutionFailed(ErrorDetails),
+    ExecutionTimedOut(ErrorDetails),
+    ExecutionAborted(ErrorDetails),
+    StateEntered {
+        state_type: StateType,
+        name: String,
+        input: Payload,
+    },
+    StateExited {
+        state_type: StateType,
+        name: String,
+        output: Payload,
+        assigned_variables: Option<Map<String, Value>>,
+    },
+    /// `WaitStateAborted`, `TaskStateAborted`, … when a branch is cancelled.
+    StateAborted {
+        state_type: StateType,
+    },
+    TaskScheduled {
+        resource: String,
+        resource_type: String,
+        region: String,
+        parameters: Payload,
+        timeout_in_seconds: Option<u64>,
+        heartbeat_in_seconds: Option<u64>,
+    },
+    TaskStarted {
+        resource: String,
+        resource_type: String,
+    },
+    TaskSubmitted {
+        resource: String,
+        resource_type: String,
+        output: Payload,
+    },
+    TaskSucceeded {
+        resource: String,
+        resource_type: String,
+        output: Payload,
+    },
+    TaskFailed {
+        resource: String,
+        resource_type: String,
+        error: ErrorDetails,
+    },
+    TaskTimedOut {
+        resource: String,
+        resource_type: String,
+        error: ErrorDetails,
+    },
+    LambdaFunctionScheduled {
+        resource: String,
+        input: Payload,
+        timeout_in_seconds: Option<u64>,
+    },
+    LambdaFunctionStarted,
+    LambdaFunctionSucceeded {
+        output: Payload,
+    },
+    LambdaFunctionFailed(ErrorDetails),
+    LambdaFunctionTimedOut(ErrorDetails),
+    ActivityScheduled {
+        resource: String,
+        input: Payload,
+        timeout_in_seconds: Option<u64>,
+        heartbeat_in_seconds: Option<u64>,
+    },
+    ActivityStarted {
+        worker_name: Option<String>,
+    },
+    ActivitySucceeded {
+        output: Payload,
+    },
+    ActivityFailed(ErrorDetails),
+    ActivityTimedOut(ErrorDetails),
+    ParallelStateStarted,
+    ParallelStateSucceeded,
+    ParallelStateFailed,
+    ParallelStateAborted,
+    MapStateStarted {
+        length: usize,
+    },
+    MapStateSucceeded,
+    MapStateFailed,
+    MapStateAborted,
+    MapIterationStarted {
+        name: String,
+        index: usize,
+    },
+    MapIterationSucceeded {
+        name: String,
+        index: usize,
+    },
+    MapIterationFailed {
+        name: String,
+        index: usize,
+    },
+    MapIterationAborted {
+        name: String,
+        index: usize,
+    },
+    MapRunStarted {
+        map_run_arn: String,
+    },
+    MapRunSucceeded,
+    MapRunFailed(ErrorDetails),
+    /// A data-flow evaluation failed (AWS records it before the failure it causes).
+    EvaluationFailed {
+        error: String,
+        cause: String,
+        location: Option<String>,
+        state: String,
+    },
+}
+
+/// An error name and cause; either may be absent, and AWS omits absent keys.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorDetails {
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+impl ErrorDetails {
+    fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        if let Some(c) = &self.cause {
+            m.insert("cause".into(), Value::String(c.clone()));
+        }
+        if let Some(e) = &self.error {
+            m.insert("error".into(), Value::String(e.clone()));
+        }
+        Value::Object(m)
+    }
+}
+
+/// The JSON text of a payload, as AWS stores it.
+pub fn payload_text(v: &Value) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+fn payload_json(key: &str, v: &Value) -> (String, Value) {
+    (key.to_string(), Value::String(payload_text(v)))
+}
+
+fn truncated(key: &str) -> (String, Value) {
+    (key.to_string(), json!({"truncated": false}))
+}
+
+fn object<const N: usize>(fields: [(String, Value); N]) -> Value {
+    Value::Object(fields.into_iter().collect())
+}
+
+fn opt_u64(m: &mut Map<String, Value>, key: &str, v: Option<u64>) {
+    if let Some(v) = v {
+        m.insert(key.to_string(), Value::from(v));
+    }
+}
+
+impl HistoryEvent {
+    /// The AWS event type name, e.g. `TaskStateEntered`.
+    pub fn type_name(&self) -> String {
+        use EventDetails::*;
+        let s: &str = match &self.details {
+            ExecutionStarted { .. } => "ExecutionStarted",
+            ExecutionSucceeded { .. } => "ExecutionSucceeded",
+            ExecutionFailed(_) => "ExecutionFailed",
+            ExecutionTimedOut(_) => "ExecutionTimedOut",
+            ExecutionAborted(_) => "ExecutionAborted",
+            StateEntered { state_type, .. } => return format!("{state_type}StateEntered"),
+            StateExited { state_type, .. } => return format!("{state_type}StateExited"),
+            StateAborted { state_type } => return format!("{state_type}StateAborted"),
+            TaskScheduled { .. } => "TaskScheduled",
+            TaskStarted { .. } => "TaskStarted",
+            TaskSubmitted { .. } => "TaskSubmitted",
+            TaskSucceeded { .. } => "TaskSucceeded",
+            TaskFailed { .. } => "TaskFailed",
+            TaskTimedOut { .. } => "TaskTimedOut",
+            LambdaFunctionScheduled { .. } => "LambdaFunctionScheduled",
+            LambdaFunctionStarted => "LambdaFunctionStarted",
+            LambdaFunctionSucceeded { .. } => "LambdaFunctionSucceeded",
+            LambdaFunctionFailed(_) => "LambdaFunctionFailed",
+            LambdaFunctionTimedOut(_) => "LambdaFunctionTimedOut",
+            ActivityScheduled { .. } => "ActivityScheduled",
+            ActivityStarted { .. } => "ActivityStarted",
+            ActivitySucceeded { .. } => "ActivitySucceeded",
+            ActivityFailed(_) => "ActivityFailed",
+            ActivityTimedOut(_) => "ActivityTimedOut",
+            ParallelStateStarted => "ParallelStateStarted",
+            ParallelStateSucceeded => "ParallelStateSucceeded",
+            ParallelStateFailed => "ParallelStateFailed",
+            ParallelStateAborted => "ParallelStateAborted",
+            MapStateStarted { .. } => "MapStateStarted",
+            MapStateSucceeded => "MapStateSucceeded",
+            MapStateFailed => "MapStateFailed",
+            MapStateAborted => "MapStateAborted",
+            MapIterationStarted { .. } => "MapIterationStarted",
+            MapIterationSucceeded { .. } => "MapIterationSucceeded",
+            MapIterationFailed { .. } => "MapIterationFailed",
+            MapIterationAborted { .. } => "MapIterationAborted",
+            MapRunStarted { .. } => "MapRunStarted",
+            MapRunSucceeded => "MapRunSucceeded",
+            MapRunFailed(_) => "MapRunFailed",
+            EvaluationFailed { .. } => "EvaluationFailed",
+        };
+        s.to_string()
+    }
+
+    /// The event as GetExecutionHistory lists it (`timestamp` as an ISO-8601 string;
+    /// the API layer turns it into epoch seconds).
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "timestamp".into(),
+            Value::String(format_timestamp(self.timestamp)),
+        );
+        m.insert("type".into(), Value::String(self.type_name()));
+        m.insert("id".into(), Value::from(self.id));
+        m.insert(
+            "previousEventId".into(),
+            Value::from(self.previous_event_id),
+        );
+        if let Some((key, details)) = self.details_json() {
+            m.insert(key.to_string(), details);
+        }
+        Value::Object(m)
+    }
+
+    fn details_json(&self) -> Option<(&'static str, Value)> {
+        use EventDetails::*;
+        Some(match &self.details {
+            ExecutionStarted {
+                input,
+                role_arn,
+                state_machine_alias_arn,
+                state_machine_version_arn,
+            } => {
+                let mut m: Map<String, Value> =
+                    [payload_json("input", input), truncated("inputDetails")]
+                        .into_iter()
+                        .collect();
+                m.insert("roleArn".into(), Value::String(role_arn.clone()));
+                if let Some(a) = state_machine_alias_arn {
+                    m.insert("stateMachineAliasArn".into(), Value::String(a.clone()));
+                }
+                if let Some(v) = state_machine_version_arn {
+                    m.insert("stateMachineVersionArn".into(), Value::String(v.clone()));
+                }
+                ("executionStartedEventDetails", Value::Object(m))
+            }
+            ExecutionSucceeded { output } => (
+                "executionSucceededEventDetails",
+                object([payload_json("output", output), truncated("outputDetails")]),
+            ),
+            ExecutionFailed(e) => ("executionFailedEventDetails", e.to_json()),
+            ExecutionTimedOut(e) => ("executionTimedOutEventDetails", e.to_json()),
+            ExecutionAborted(e) => ("executionAbortedEventDetails", e.to_json()),
+            StateEntered { name, input, .. } => (
+                "stateEnteredEventDetails",
+                object([
+                    ("name".into(), Value::String(name.clone())),
+                    payload_json("input", input),
+                    truncated("inputDetails"),
+                ]),
+            ),
+            StateExited {
+                name,
+                output,
+                assigned_variables,
+                ..
+            } => {
+                let mut m: Map<String, Value> = [
+                    ("name".into(), Value::String(name.clone())),
+                    payload_json("output", output),
+                    truncated("outputDetails"),
+                ]
+                .into_iter()
+                .collect();
+                if let Some(vars) = assigned_variables {
+                    let texts: Map<String, Value> = vars
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Value::String(payload_text(v))))
+                        .collect();
+                    m.insert("assignedVariables".into(), Value::Object(texts));
+                    m.insert(
+                        "assignedVariablesDetails".into(),
+                        json!({"truncated": false}),
+                    );
+                }
+                ("stateExitedEventDetails", Value::Object(m))
+            }
+            StateAborted { .. } => return None,
+            TaskScheduled {
+                resource,
+                resource_type,
+                region,
+                parameters,
+                timeout_in_seconds,
+                heartbeat_in_seconds,
+            } => {
+                let mut m = Map::new();
+                m.insert("resourceType".into(), Value::String(resource_type.clone()));
+                m.insert("resource".into(), Value::String(resource.clone()));
+                m.insert("region".into(), Value::String(region.clone()));
+                m.insert("parameters".into(), Value::String(payload_text(parameters)));
+                opt_u64(&mut m, "timeoutInSeconds", *timeout_in_seconds);
+                opt_u64(&mut m, "heartbeatInSeconds", *heartbeat_in_seconds);
+                ("taskScheduledEventDetails", Value::Object(m))
+            }
+            TaskStarted {
+                resource,
+                resource_type,
+            } => (
+                "taskStartedEventDetails",
+                object([
+                    ("resourceType".into(), Value::String(resource_type.clone())),
+                    ("resource".into(), Value::String(resource.clone())),
+                ]),
+            ),
+            TaskSubmitted {
+                resource,
+                resource_type,
+                output,
+            } => (
+                "taskSubmittedEventDetails",
+                task_output(resource, resource_type, output),
+            ),
+            TaskSucceeded {
+                resource,
+                resource_type,
+                output,
+            } => (
+                "taskSucceededEventDetails",
+                task_output(resource, resource_type, output),
+            ),
+            TaskFailed {
+                resource,
+                resource_type,
+                error,
+            } => (
+                "taskFailedEventDetails",
+                task_error(resource, resource_type, error),
+            ),
+            TaskTimedOut {
+                resource,
+                resource_type,
+                error,
+            } => (
+                "taskTimedOutEventDetails",
+                task_error(resource, resource_type, error),
+            ),
+            LambdaFunctionScheduled {
+                resource,
+                input,
+                timeout_in_seconds,
+            } => {
+                let mut m: Map<String, Value> = [
+                    ("resource".into(), Value::String(resource.clone())),
+                    payload_json("input", input),
+                    truncated("inputDetails"),
+                ]
+                .into_iter()
+                .collect();
+                opt_u64(&mut m, "timeoutInSeconds", *timeout_in_seconds);
+                ("lambdaFunctionScheduledEventDetails", Value::Object(m))
+            }
+            LambdaFunctionStarted => return None,
+            LambdaFunctionSucceeded { output } => (
+                "lambdaFunctionSucceededEventDetails",
+                object([payload_json("output", output), truncated("outputDetails")]),
+            ),
+            LambdaFunctionFailed(e) => ("lambdaFunctionFailedEventDetails", e.to_json()),
+            LambdaFunctionTimedOut(e) => ("lambdaFunctionTimedOutEventDetails", e.to_json()),
+            ActivityScheduled {
+                resource,
+                input,
+                timeout_in_seconds,
+                heartbeat_in_seconds,
+            } => {
+                let mut m: Map<String, Value> = [
+                    ("resource".into(), Value::String(resource.clone())),
+                    payload_json("input", input),
+                    truncated("inputDetails"),
+                ]
+                .into_iter()
+                .collect();
+                opt_u64(&mut m, "timeoutInSeconds", *timeout_in_seconds);
+                opt_u64(&mut m, "heartbeatInSeconds", *heartbeat_in_seconds);
+                ("activityScheduledEventDetails", Value::Object(m))
+            }
+            ActivityStarted { worker_name } => {
+                let mut m = Map::new();
+                if let Some(w) = worker_name {
+                    m.insert("workerName".into(), Value::String(w.clone()));
+                }
+                ("activityStartedEventDetails", Value::Object(m))
+            }
+            ActivitySucceeded { output } => (
+                "activitySucceededEventDetails",
+                object([payload_json("output", output), truncated("outputDetails")]),
+            ),
+            ActivityFailed(e) => ("activityFailedEventDetails", e.to_json()),
+            ActivityTimedOut(e) => ("activityTimedOutEventDetails", e.to_json()),
+            ParallelStateStarted
+            | ParallelStateSucceeded
+            | ParallelStateFailed
+            | ParallelStateAborted
+            | MapStateSucceeded
+            | MapStateFailed
+            | MapStateAborted
+            | MapRunSucceeded => return None,
+            MapStateStarted { length } => {
+                ("mapStateStartedEventDetails", json!({ "length": length }))
+            }
+            MapIterationStarted { name, index } => (
+                "mapIterationStartedEventDetails",
+                json!({"name": name, "index": index}),
+            ),
+            MapIterationSucceeded { name, index } => (
+                "mapIterationSucceededEventDetails",
+                json!({"name": name, "index": index}),
+            ),
+            MapIterationFailed { name, index } => (
+                "mapIterationFailedEventDetails",
+                json!({"name": name, "index": index}),
+            ),
+            MapIterationAborted { name, index } => (
+                "mapIterationAbortedEventDetails",
+                json!({"name": name, "index": index}),
+            ),
+            MapRunStarted { map_run_arn } => (
+                "mapRunStartedEventDetails",
+                json!({ "mapRunArn": map_run_arn }),
+            ),
+            MapRunFailed(e) => ("mapRunFailedEventDetails", e.to_json()),
+            EvaluationFailed {
+                error,
+                cause,
+                location,
+                state,
+            } => {
+                let mut m = Map::new();
+                m.insert("error".into(), Value::String(error.clone()));
+                m.insert("cause".into(), Value::String(cause.clone()));
+                if let Some(l) = location {
+                    m.insert("location".into(), Value::String(l.clone()));
+                }
+                m.insert("state".into(), Value::String(state.clone()));
+                ("evaluationFailedEventDetails", Value::Object(m))
+            }
+        })
+    }
+}
+
+fn task_output(resource: &str, resource_type: &str, output: &Value) -> Value {
+    object([
+        (
+            "resourceType".into(),
+            Value::String(resource_type.to_string()),
+        ),
+        ("resource".into(), Value::String(resource.to_string())),
+        payload_json("output", output),
+        truncated("outputDetails"),
+    ])
+}
+
+fn task_error(resource: &str, resource_type: &str, e: &ErrorDetails) -> Value {
+    let mut m = Map::new();
+    m.insert(
+        "resourceType".into(),
+        Value::String(resource_type.to_string()),
+    );
+    m.insert("resource".into(), Value::String(resource.to_string()));
+    if let Some(err) = &e.error {
+        m.insert("error".into(), Value::String(err.clone()));
+    }
+    if let Some(c) = &e.cause {
+        m.insert("cause".into(), Value::String(c.clone()));
+    }
+    Value::Object(m)
+}

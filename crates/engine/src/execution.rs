@@ -1,0 +1,715 @@
+//! One execution: its folded state, and `handle`, the pure step that turns an input
+//! (a task result, a timer firing, a stop request) into history events and commands.
+//!
+//! Architecture Invariant: nothing here reads a clock, draws entropy of its own or
+//! does IO. Time arrives with each input; randomness comes from a generator seeded
+//! by the execution's recorded seed. Feeding the same inputs to a fresh execution
+//! yields the same events, which is what replay and crash recovery rely on.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+
+use asl::{Definition, Graph, QueryLanguage, State, StateKind, Transition};
+use serde_json::Value;
+
+use crate::event::{ErrorDetails, EventDetails, HistoryEvent, Payload};
+use crate::failure::{Failure, Origin};
+use crate::fanout::Fanout;
+use crate::variables::VarScope;
+
+/// Facts about an execution fixed when it starts (they feed the context object `$$`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionInfo {
+    pub execution_arn: String,
+    pub name: String,
+    pub state_machine_arn: String,
+    pub state_machine_name: String,
+    pub role_arn: String,
+    pub region: String,
+    pub account: String,
+    pub redrive_count: u32,
+    /// Seeds `States.UUID`, `States.MathRandom`, jitter and task tokens; recorded
+    /// with the execution so that a replay draws the same values.
+    pub seed: u64,
+}
+
+/// Configurable limits, AWS's by default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Largest state input, output or task result, in bytes (AWS: 256 KiB).
+    pub max_payload_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_payload_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Something that happened outside the engine.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Input {
+    TaskSucceeded {
+        task: u64,
+        output: Value,
+    },
+    TaskFailed {
+        task: u64,
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    /// The integration gave up waiting (or a mock says it did).
+    TaskTimedOut {
+        task: u64,
+    },
+    TimerFired {
+        timer: u64,
+    },
+    /// StopExecution.
+    Stop {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+}
+
+/// An effect for the caller to carry out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    InvokeTask(TaskRequest),
+    /// Feed `Input::TimerFired { timer }` back at `fire_at` (ms since the epoch).
+    StartTimer {
+        timer: u64,
+        fire_at: i64,
+    },
+    CancelTimer {
+        timer: u64,
+    },
+    /// The task's state was abandoned (stop, timeout, failed branch).
+    CancelTask {
+        task: u64,
+    },
+}
+
+/// A task to run; its result comes back as `Input::TaskSucceeded/TaskFailed { task }`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRequest {
+    pub task: u64,
+    pub state_name: String,
+    pub resource: String,
+    pub parameters: Value,
+    pub timeout_seconds: Option<u64>,
+    pub heartbeat_seconds: Option<u64>,
+    /// Set for `.waitForTaskToken` resources: the token the worker sends back.
+    pub task_token: Option<String>,
+}
+
+/// What one step produced.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Decision {
+    pub events: Vec<HistoryEvent>,
+    pub commands: Vec<Command>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Running,
+    Succeeded { output: Payload },
+    Failed(ErrorDetails),
+    TimedOut(ErrorDetails),
+    Aborted(ErrorDetails),
+}
+
+impl Status {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Status::Running => "RUNNING",
+            Status::Succeeded { .. } => "SUCCEEDED",
+            Status::Failed(_) => "FAILED",
+            Status::TimedOut(_) => "TIMED_OUT",
+            Status::Aborted(_) => "ABORTED",
+        }
+    }
+}
+
+/// A graph with its nested graphs resolved once, so that starting a branch or an
+/// iteration costs a reference count, not a copy of the definition.
+#[derive(Debug)]
+pub(crate) struct GraphNode {
+    pub graph: Graph,
+    /// Per Parallel/Map state name: its branches (Map: one processor).
+    pub children: HashMap<String, Vec<Arc<GraphNode>>>,
+}
+
+impl GraphNode {
+    fn build(graph: &Graph) -> Arc<GraphNode> {
+        let mut children = HashMap::new();
+        for (name, state) in &graph.states {
+            match &state.kind {
+                StateKind::Parallel(p) => {
+                    children.insert(
+                        name.clone(),
+                        p.branches.iter().map(GraphNode::build).collect(),
+                    );
+                }
+                StateKind::Map(m) => {
+                    children.insert(name.clone(), vec![GraphNode::build(&m.processor)]);
+                }
+                _ => {}
+            }
+        }
+        Arc::new(GraphNode {
+            graph: graph.clone(),
+            children,
+        })
+    }
+}
+
+pub(crate) type FrameId = usize;
+
+/// A running sequence of states: the top level, one Parallel branch or one Map
+/// iteration.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    pub node: Arc<GraphNode>,
+    /// The fan-out this frame belongs to, and its index there.
+    pub parent: Option<(FrameId, usize)>,
+    /// The id of the last event of this frame: the next one's `previousEventId`.
+    pub cursor: u64,
+    pub vars: Arc<VarScope>,
+    /// False inside a distributed Map, whose iterations are child executions with
+    /// histories of their own.
+    pub record: bool,
+    pub step: Step,
+}
+
+/// The state a frame is in the middle of.
+#[derive(Debug)]
+pub(crate) struct Active {
+    pub name: String,
+    /// The state's input as it entered (Catch and ResultPath work on it).
+    pub input: Payload,
+    pub entered_id: u64,
+    pub entered_time: i64,
+    /// Attempts used per Retrier, by index.
+    pub retries: Vec<u32>,
+}
+
+impl Active {
+    pub fn retry_count(&self) -> u32 {
+        self.retries.iter().sum()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) enum Step {
+    /// About to enter `state` with `input`.
+    Enter { state: String, input: Payload },
+    /// Waiting for a task's result.
+    Task(Box<crate::task::Pending>),
+    /// A Wait state waiting for its timer.
+    Wait { active: Active, timer: u64 },
+    /// Waiting out a retry interval before running the state again.
+    Backoff { active: Active, timer: u64 },
+    /// A Parallel or Map waiting for its branches or iterations.
+    Fanout(Box<Fanout>),
+    /// Finished; kept only until the parent reads the result.
+    Done,
+}
+
+/// One execution's folded state.
+pub struct Execution {
+    pub(crate) definition: Arc<Definition>,
+    pub(crate) info: ExecutionInfo,
+    pub(crate) limits: Limits,
+    pub(crate) input: Payload,
+    pub(crate) start_time: i64,
+    pub(crate) status: Status,
+    pub(crate) frames: Vec<Option<Frame>>,
+    free_frames: Vec<FrameId>,
+    pub(crate) ready: VecDeque<FrameId>,
+    pub(crate) next_event_id: u64,
+    pub(crate) next_timer_id: u64,
+    /// Pending task id → the frame waiting for it.
+    pub(crate) tasks: HashMap<u64, FrameId>,
+    /// Timer id → what it is for.
+    pub(crate) timers: HashMap<u64, TimerPurpose>,
+    pub(crate) rng: crate::random::SplitMix64,
+    /// The step in progress.
+    pub(crate) now: i64,
+    pub(crate) out: Decision,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerPurpose {
+    /// A Wait state or retry interval of the frame.
+    Frame(FrameId),
+    TaskTimeout {
+        task: u64,
+    },
+    ExecutionTimeout,
+}
+
+impl Execution {
+    /// Starts an execution: records `ExecutionStarted` and runs until the first task,
+    /// timer or the end.
+    pub fn start(
+        definition: Arc<Definition>,
+        info: ExecutionInfo,
+        input: Value,
+        limits: Limits,
+        now: i64,
+    ) -> (Execution, Decision) {
+        let root = GraphNode::build(&definition.graph);
+        let rng = crate::random::SplitMix64::new(info.seed);
+        let input = Arc::new(input);
+        let mut exec = Execution {
+            definition,
+            info,
+            limits,
+            input: input.clone(),
+            start_time: now,
+            status: Status::Running,
+            frames: Vec::new(),
+            free_frames: Vec::new(),
+            ready: VecDeque::new(),
+            next_event_id: 1,
+            next_timer_id: 1,
+            tasks: HashMap::new(),
+            timers: HashMap::new(),
+            rng,
+            now,
+            out: Decision::default(),
+        };
+        exec.record(
+            0,
+            EventDetails::ExecutionStarted {
+                input: input.clone(),
+                role_arn: exec.info.role_arn.clone(),
+                state_machine_alias_arn: None,
+                state_machine_version_arn: None,
+            },
+        );
+        if let Some(secs) = exec.definition.timeout_seconds {
+            let timer = exec.new_timer(TimerPurpose::ExecutionTimeout);
+            exec.out.commands.push(Command::StartTimer {
+                timer,
+                fire_at: now.saturating_add((secs as i64).saturating_mul(1000)),
+            });
+        }
+        let start = root.graph.start_at.clone();
+        let frame = Frame {
+            node: root,
+            parent: None,
+            // The first state's event names 0 as its predecessor, as AWS records it.
+            cursor: 0,
+            vars: VarScope::root(),
+            record: true,
+            step: Step::Enter {
+                state: start,
+                input,
+            },
+        };
+        let id = exec.add_frame(frame);
+        exec.ready.push_back(id);
+        exec.run();
+        let decision = std::mem::take(&mut exec.out);
+        (exec, decision)
+    }
+
+    /// Applies one input and runs until every frame is blocked again.
+    pub fn handle(&mut self, input: Input, now: i64) -> Decision {
+        self.now = now.max(self.now);
+        if self.status == Status::Running {
+            match input {
+                Input::TaskSucceeded { task, output } => {
+                    self.task_result(task, crate::task::Outcome::Succeeded(output))
+                }
+                Input::TaskFailed { task, error, cause } => {
+                    self.task_result(task, crate::task::Outcome::Failed { error, cause })
+                }
+                Input::TaskTimedOut { task } => {
+                    self.task_result(task, crate::task::Outcome::TimedOut)
+                }
+                Input::TimerFired { timer } => self.timer_fired(timer),
+                Input::Stop { error, cause } => self.stop(error, cause),
+            }
+            self.run();
+        }
+        std::mem::take(&mut self.out)
+    }
+
+    pub fn status(&self) -> &Status {
+        &self.status
+    }
+
+    pub fn info(&self) -> &ExecutionInfo {
+        &self.info
+    }
+
+    pub fn start_time(&self) -> i64 {
+        self.start_time
+    }
+
+    pub fn definition(&self) -> &Definition {
+        &self.definition
+    }
+
+    /// The query language in force for a state.
+    pub(crate) fn language(&self, state: &State) -> QueryLanguage {
+        state.language(self.definition.query_language)
+    }
+
+    fn add_frame(&mut self, frame: Frame) -> FrameId {
+        if let Some(id) = self.free_frames.pop() {
+            self.frames[id] = Some(frame);
+            id
+        } else {
+            self.frames.push(Some(frame));
+            self.frames.len() - 1
+        }
+    }
+
+    pub(crate) fn spawn_frame(&mut self, frame: Frame) -> FrameId {
+        let id = self.add_frame(frame);
+        self.ready.push_back(id);
+        id
+    }
+
+    pub(crate) fn free_frame(&mut self, id: FrameId) {
+        if let Some(slot) = self.frames.get_mut(id)
+            && slot.take().is_some()
+        {
+            self.free_frames.push(id);
+        }
+    }
+
+    pub(crate) fn frame(&self, id: FrameId) -> &Frame {
+        self.frames[id].as_ref().expect("live frame")
+    }
+
+    pub(crate) fn frame_mut(&mut self, id: FrameId) -> &mut Frame {
+        self.frames[id].as_mut().expect("live frame")
+    }
+
+    pub(crate) fn new_timer(&mut self, purpose: TimerPurpose) -> u64 {
+        let id = self.next_timer_id;
+        self.next_timer_id += 1;
+        self.timers.insert(id, purpose);
+        id
+    }
+
+    /// Appends an event with an explicit predecessor; returns its id.
+    pub(crate) fn record(&mut self, previous: u64, details: EventDetails) -> u64 {
+        let id = self.next_event_id;
+        self.next_event_id += 1;
+        self.out.events.push(HistoryEvent {
+            id,
+            previous_event_id: previous,
+            timestamp: self.now,
+            details,
+        });
+        id
+    }
+
+    /// Appends an event in a frame's chain and advances the chain.
+    pub(crate) fn emit(&mut self, frame: FrameId, details: EventDetails) -> u64 {
+        let prev = self.frame(frame).cursor;
+        if !self.frame(frame).record {
+            return prev;
+        }
+        let id = self.record(prev, details);
+        self.frame_mut(frame).cursor = id;
+        id
+    }
+
+    /// Appends an event that hangs off a frame's chain without advancing it (AWS's
+    /// `…StateSucceeded` events are recorded this way).
+    pub(crate) fn emit_side(&mut self, frame: FrameId, details: EventDetails) -> u64 {
+        let prev = self.frame(frame).cursor;
+        if !self.frame(frame).record {
+            return prev;
+        }
+        self.record(prev, details)
+    }
+
+    /// Advances ready frames until all are blocked or finished.
+    fn run(&mut self) {
+        while let Some(id) = self.ready.pop_front() {
+            if self.status != Status::Running {
+                self.ready.clear();
+                break;
+            }
+            if self.frames.get(id).and_then(|f| f.as_ref()).is_none() {
+                continue;
+            }
+            self.advance(id);
+        }
+    }
+
+    /// Runs one frame state after state until it blocks or ends.
+    fn advance(&mut self, id: FrameId) {
+        loop {
+            if self.status != Status::Running {
+                return;
+            }
+            let step = std::mem::replace(&mut self.frame_mut(id).step, Step::Done);
+            let Step::Enter { state, input } = step else {
+                self.frame_mut(id).step = step;
+                return;
+            };
+            let node = self.frame(id).node.clone();
+            let Some(def) = node.graph.state(&state) else {
+                let cause = format!("The state '{state}' does not exist in the definition.");
+                self.frame_failed(id, Failure::new("States.Runtime", cause, Origin::Runtime));
+                return;
+            };
+            let entered_id = self.emit(
+                id,
+                EventDetails::StateEntered {
+                    state_type: def.kind.type_name(),
+                    name: state.clone(),
+                    input: input.clone(),
+                },
+            );
+            let active = Active {
+                name: state,
+                input,
+                entered_id,
+                entered_time: self.now,
+                retries: vec![0; def.retry.len()],
+            };
+            self.execute(id, def, active);
+            if !matches!(self.frame(id).step, Step::Enter { .. }) {
+                return;
+            }
+        }
+    }
+
+    /// Runs (or re-runs, after a retry interval) a state's work.
+    pub(crate) fn execute(&mut self, id: FrameId, def: &State, active: Active) {
+        let result = match &def.kind {
+            StateKind::Pass(p) => crate::states::pass(self, id, def, p, &active),
+            StateKind::Choice(c) => crate::states::choice(self, id, def, c, &active),
+            StateKind::Succeed => crate::states::succeed(self, id, def, &active),
+            StateKind::Fail(f) => crate::states::fail(self, id, def, f, &active),
+            StateKind::Wait(w) => match crate::states::wait(self, id, def, w, &active) {
+                Ok(Some(timer)) => {
+                    self.frame_mut(id).step = Step::Wait { active, timer };
+                    return;
+                }
+                Ok(None) => crate::states::finish_wait(self, id, def, &active),
+                Err(f) => Err(f),
+            },
+            StateKind::Task(t) => match crate::task::schedule(self, id, def, t, active) {
+                Ok(()) => return,
+                Err((active, failure)) => {
+                    self.state_failed(id, def, active, failure);
+                    return;
+                }
+            },
+            StateKind::Parallel(p) => {
+                match crate::fanout::start_parallel(self, id, def, p, active) {
+                    Ok(()) => return,
+                    Err((active, failure)) => {
+                        self.state_failed(id, def, active, failure);
+                        return;
+                    }
+                }
+            }
+            StateKind::Map(m) => match crate::fanout::start_map(self, id, def, m, active) {
+                Ok(()) => return,
+                Err((active, failure)) => {
+                    self.state_failed(id, def, active, failure);
+                    return;
+                }
+            },
+        };
+        if let Err(failure) = result {
+            self.state_failed(id, def, active, failure);
+        }
+    }
+
+    /// Moves a frame past a state that completed with `output`.
+    pub(crate) fn transition(&mut self, id: FrameId, def: &State, output: Payload) {
+        match &def.transition {
+            Some(Transition::Next(next)) => {
+                self.frame_mut(id).step = Step::Enter {
+                    state: next.clone(),
+                    input: output,
+                };
+            }
+            _ => self.frame_succeeded(id, output),
+        }
+    }
+
+    /// A state raised an error: retry it, catch it, or fail the frame.
+    pub(crate) fn state_failed(
+        &mut self,
+        id: FrameId,
+        def: &State,
+        mut active: Active,
+        failure: Failure,
+    ) {
+        if let Some(index) = def
+            .retry
+            .iter()
+            .position(|r| failure.matches(&r.error_equals))
+        {
+            let retrier = &def.retry[index];
+            let attempts = active.retries[index];
+            if u64::from(attempts) < retrier.max_attempts {
+                active.retries[index] += 1;
+                let delay = crate::retry::delay_millis(retrier, attempts, &mut self.rng);
+                let timer = self.new_timer(TimerPurpose::Frame(id));
+                self.out.commands.push(Command::StartTimer {
+                    timer,
+                    fire_at: self.now.saturating_add(delay),
+                });
+                self.frame_mut(id).step = Step::Backoff { active, timer };
+                return;
+            }
+        }
+        if let Some(catcher) = def.catch.iter().find(|c| failure.matches(&c.error_equals)) {
+            match crate::dataflow::catch_output(self, id, def, catcher, &active, &failure) {
+                Ok((output, assigned)) => {
+                    self.emit(
+                        id,
+                        EventDetails::StateExited {
+                            state_type: def.kind.type_name(),
+                            name: active.name.clone(),
+                            output: output.clone(),
+                            assigned_variables: assigned,
+                        },
+                    );
+                    self.frame_mut(id).step = Step::Enter {
+                        state: catcher.next.clone(),
+                        input: output,
+                    };
+                    self.ready.push_back(id);
+                }
+                Err(f) => self.frame_failed(id, f),
+            }
+            return;
+        }
+        self.frame_failed(id, failure);
+    }
+
+    /// A frame reached an End state.
+    pub(crate) fn frame_succeeded(&mut self, id: FrameId, output: Payload) {
+        self.frame_mut(id).step = Step::Done;
+        match self.frame(id).parent {
+            None => {
+                self.record(
+                    self.frame(id).cursor,
+                    EventDetails::ExecutionSucceeded {
+                        output: output.clone(),
+                    },
+                );
+                self.finish(Status::Succeeded { output });
+            }
+            Some((parent, index)) => {
+                crate::fanout::child_succeeded(self, parent, index, id, output)
+            }
+        }
+    }
+
+    /// A frame ended with an error nobody caught inside it.
+    pub(crate) fn frame_failed(&mut self, id: FrameId, failure: Failure) {
+        self.frame_mut(id).step = Step::Done;
+        match self.frame(id).parent {
+            None => {
+                let details = ErrorDetails {
+                    error: failure.error,
+                    cause: failure.cause,
+                };
+                self.record(
+                    self.frame(id).cursor,
+                    EventDetails::ExecutionFailed(details.clone()),
+                );
+                self.finish(Status::Failed(details));
+            }
+            Some((parent, index)) => crate::fanout::child_failed(self, parent, index, id, failure),
+        }
+    }
+
+    fn finish(&mut self, status: Status) {
+        self.status = status;
+        self.ready.clear();
+        for task in std::mem::take(&mut self.tasks).into_keys() {
+            self.out.commands.push(Command::CancelTask { task });
+        }
+        let mut timers: Vec<u64> = std::mem::take(&mut self.timers).into_keys().collect();
+        timers.sort_unstable();
+        for timer in timers {
+            self.out.commands.push(Command::CancelTimer { timer });
+        }
+    }
+
+    fn timer_fired(&mut self, timer: u64) {
+        let Some(purpose) = self.timers.remove(&timer) else {
+            return;
+        };
+        match purpose {
+            TimerPurpose::ExecutionTimeout => {
+                let details = ErrorDetails {
+                    error: Some("States.Timeout".into()),
+                    cause: None,
+                };
+                let last = self.next_event_id - 1;
+                self.record(last, EventDetails::ExecutionTimedOut(details.clone()));
+                self.finish(Status::TimedOut(details));
+            }
+            TimerPurpose::TaskTimeout { task } => {
+                self.task_result(task, crate::task::Outcome::TimedOut);
+            }
+            TimerPurpose::Frame(id) => {
+                let Some(frame) = self.frames.get_mut(id).and_then(|f| f.as_mut()) else {
+                    return;
+                };
+                let step = std::mem::replace(&mut frame.step, Step::Done);
+                let node = frame.node.clone();
+                match step {
+                    Step::Wait { active, timer: t } if t == timer => {
+                        let Some(def) = node.graph.state(&active.name) else {
+                            return;
+                        };
+                        if let Err(f) = crate::states::finish_wait(self, id, def, &active) {
+                            self.state_failed(id, def, active, f);
+                        }
+                        self.ready.push_back(id);
+                    }
+                    Step::Backoff { active, timer: t } if t == timer => {
+                        let Some(def) = node.graph.state(&active.name) else {
+                            return;
+                        };
+                        self.execute(id, def, active);
+                        self.ready.push_back(id);
+                    }
+                    other => self.frame_mut(id).step = other,
+                }
+            }
+        }
+    }
+
+    fn task_result(&mut self, task: u64, outcome: crate::task::Outcome) {
+        let Some(id) = self.tasks.remove(&task) else {
+            return;
+        };
+        crate::task::complete(self, id, task, outcome);
+        self.ready.push_back(id);
+    }
+
+    fn stop(&mut self, error: Option<String>, cause: Option<String>) {
+        let details = ErrorDetails { error, cause };
+        let last = self.next_event_id - 1;
+        self.record(last, EventDetails::ExecutionAborted(details.clone()));
+        self.finish(Status::Aborted(details));
+    }
+
+    /// A random number for jitter, task tokens, `States.UUID`, ….
+    pub(crate) fn entropy(&mut self) -> &mut crate::random::SplitMix64 {
+        &mut self.rng
+    }
+}

@@ -1,0 +1,664 @@
+//! Parallel and Map states: start child frames (branches or iterations), collect
+//! their results in order, honour MaxConcurrency and tolerated failures, and fold
+//! the collected array back into the parent's data flow.
+
+use std::sync::Arc;
+
+use asl::{Dynamic, Map as MapState, Parallel, ProcessorMode, QueryLanguage, State, StateKind};
+use serde_json::{Map, Value};
+
+use crate::dataflow::{self, Env};
+use crate::event::{EventDetails, Payload, payload_text};
+use crate::execution::{Active, Command, Execution, Frame, FrameId, Step};
+use crate::failure::{Failure, Origin};
+use crate::jsonata;
+use crate::variables::VarScope;
+
+/// A Parallel or Map in progress.
+#[derive(Debug)]
+pub(crate) struct Fanout {
+    pub active: Active,
+    pub is_map: bool,
+    /// Map only: iterations are child executions whose events stay out of this history.
+    pub distributed: bool,
+    /// Running child frames, by branch or item index.
+    pub running: Vec<(usize, FrameId)>,
+    pub results: Vec<Option<Value>>,
+    pub done: usize,
+    /// Map: the items, the template context, and what to start next.
+    pub items: Vec<Value>,
+    pub effective: Payload,
+    pub next_index: usize,
+    pub max_concurrency: usize,
+    pub failures: usize,
+    pub tolerated_count: Option<f64>,
+    pub tolerated_percentage: Option<f64>,
+}
+
+type Started = Result<(), (Active, Failure)>;
+
+pub(crate) fn start_parallel(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    parallel: &Parallel,
+    active: Active,
+) -> Started {
+    let input = match branch_input(exec, frame, def, &active) {
+        Ok(i) => i,
+        Err(f) => return Err((active, f)),
+    };
+    exec.emit(frame, EventDetails::ParallelStateStarted);
+    let node = exec.frame(frame).node.clone();
+    let branches = node.children.get(&active.name).cloned().unwrap_or_default();
+    let count = parallel.branches.len();
+    let mut fanout = Fanout {
+        active,
+        is_map: false,
+        distributed: false,
+        running: Vec::new(),
+        results: vec![None; count],
+        done: 0,
+        items: Vec::new(),
+        effective: input.clone(),
+        next_index: count,
+        max_concurrency: 0,
+        failures: 0,
+        tolerated_count: None,
+        tolerated_percentage: None,
+    };
+    let cursor = exec.frame(frame).cursor;
+    let vars = exec.frame(frame).vars.clone();
+    for (index, branch) in branches.into_iter().enumerate() {
+        let start = branch.graph.start_at.clone();
+        let child = exec.spawn_frame(Frame {
+            node: branch,
+            parent: Some((frame, index)),
+            cursor,
+            vars: VarScope::child(&vars),
+            record: exec.frame(frame).record,
+            step: Step::Enter {
+                state: start,
+                input: input.clone(),
+            },
+        });
+        fanout.running.push((index, child));
+    }
+    if count == 0 {
+        exec.frame_mut(frame).step = Step::Fanout(Box::new(fanout));
+        all_done(exec, frame);
+        return Ok(());
+    }
+    exec.frame_mut(frame).step = Step::Fanout(Box::new(fanout));
+    Ok(())
+}
+
+/// The input each branch gets: InputPath then Parameters (JSONPath) or Arguments.
+fn branch_input(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    active: &Active,
+) -> Result<Payload, Failure> {
+    let env = Env::new(exec, frame, def, active);
+    match env.language {
+        QueryLanguage::JsonPath => {
+            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            match &def.parameters {
+                Some(t) => Ok(Arc::new(dataflow::template(exec, &env, t, &effective)?)),
+                None => Ok(effective),
+            }
+        }
+        QueryLanguage::Jsonata => match &def.arguments {
+            Some(t) => Ok(Arc::new(jsonata::evaluate_template(
+                exec,
+                &env,
+                t,
+                &active.input,
+                "Arguments",
+            )?)),
+            None => Ok(active.input.clone()),
+        },
+    }
+}
+
+fn integer_path(env: &Env, field: &str, text: &str, input: &Value) -> Result<f64, Failure> {
+    let path = expr::jsonpath::Path::parse(text)
+        .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+    let v = path
+        .evaluate(input, &env.scope())
+        .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+    match &v {
+        Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
+            Ok(n.as_f64().unwrap_or(0.0))
+        }
+        Value::Number(n) if field == "ToleratedFailurePercentagePath" => {
+            Ok(n.as_f64().unwrap_or(0.0))
+        }
+        _ => Err(env.runtime(&format!(
+            "The {field} field refers to value \"{}\" which is not a valid integer: {text}",
+            match &v {
+                Value::String(s) => s.clone(),
+                other => payload_text(other),
+            }
+        ))),
+    }
+}
+
+fn number_field(
+    exec: &mut Execution,
+    env: &Env,
+    field: &Option<Dynamic<f64>>,
+    name: &str,
+    input: &Value,
+) -> Result<Option<f64>, Failure> {
+    Ok(match field {
+        None => None,
+        Some(Dynamic::Literal(n)) => Some(*n),
+        Some(Dynamic::Path(text)) => Some(integer_path(env, &format!("{name}Path"), text, input)?),
+        Some(Dynamic::Jsonata(text)) => {
+            let v = jsonata::evaluate(exec, env, text, input, name)?;
+            Some(v.as_f64().ok_or_else(|| {
+                jsonata::query_error(
+                    env,
+                    &format!(
+                        "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'number', but was '{}' for value: {}",
+                        jsonata::strip(text),
+                        jsonata::type_name(&v),
+                        payload_text(&v)
+                    ),
+                )
+            })?)
+        }
+    })
+}
+
+pub(crate) fn start_map(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    map: &MapState,
+    active: Active,
+) -> Started {
+    match prepare_map(exec, frame, def, map, &active) {
+        Ok(mut fanout) => {
+            fanout.active = active;
+            exec.frame_mut(frame).step = Step::Fanout(fanout);
+            launch(exec, frame);
+            Ok(())
+        }
+        Err(f) => Err((active, f)),
+    }
+}
+
+fn prepare_map(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    map: &MapState,
+    active: &Active,
+) -> Result<Box<Fanout>, Failure> {
+    let env = Env::new(exec, frame, def, active);
+    let (effective, items) = match env.language {
+        QueryLanguage::JsonPath => {
+            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let items = match &map.items_path {
+                None => (*effective).clone(),
+                Some(text) => {
+                    let path = expr::jsonpath::Path::parse(text).map_err(|e| {
+                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
+                    })?;
+                    path.evaluate(&effective, &env.scope()).map_err(|e| {
+                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
+                    })?
+                }
+            };
+            (effective, items)
+        }
+        QueryLanguage::Jsonata => {
+            let items = match &map.items {
+                None => (*active.input).clone(),
+                Some(Value::String(text)) if jsonata::is_expression(text) => {
+                    let v = jsonata::evaluate(exec, &env, text, &active.input, "Items")?;
+                    if !v.is_array() {
+                        return Err(jsonata::query_error(
+                            &env,
+                            &format!(
+                                "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
+                                jsonata::strip(text),
+                                jsonata::type_name(&v),
+                                payload_text(&v)
+                            ),
+                        ));
+                    }
+                    v
+                }
+                Some(other) => {
+                    jsonata::evaluate_template(exec, &env, other, &active.input, "Items")?
+                }
+            };
+            (active.input.clone(), items)
+        }
+    };
+    let Value::Array(mut items) = items else {
+        let shown = payload_text(&items);
+        let f = env.runtime(&format!(
+            "Map state input must be an array but was: {shown}"
+        ));
+        return Err(match env.language {
+            QueryLanguage::Jsonata => Failure {
+                error: Some("States.QueryEvaluationError".into()),
+                ..f
+            },
+            QueryLanguage::JsonPath => f,
+        });
+    };
+    let max_concurrency = match &map.max_concurrency {
+        None => 0,
+        Some(Dynamic::Literal(n)) => *n as usize,
+        Some(Dynamic::Path(text)) => {
+            integer_path(&env, "MaxConcurrencyPath", text, &effective)?.max(0.0) as usize
+        }
+        Some(Dynamic::Jsonata(text)) => {
+            let v = jsonata::evaluate(exec, &env, text, &active.input, "MaxConcurrency")?;
+            v.as_u64().unwrap_or(0) as usize
+        }
+    };
+    let tolerated_count = number_field(
+        exec,
+        &env,
+        &map.tolerated_failure_count,
+        "ToleratedFailureCount",
+        &effective,
+    )?;
+    if tolerated_count.is_some_and(|c| c < 0.0) {
+        return Err(env.runtime("ToleratedFailureCount cannot be negative."));
+    }
+    let tolerated_percentage = number_field(
+        exec,
+        &env,
+        &map.tolerated_failure_percentage,
+        "ToleratedFailurePercentage",
+        &effective,
+    )?;
+    if tolerated_percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
+        return Err(env.runtime("ToleratedFailurePercentage must be between 0 and 100."));
+    }
+    if let Some(batcher) = &map.item_batcher {
+        items = batch(batcher, items);
+    }
+    let distributed = map.processor_config.mode == ProcessorMode::Distributed;
+    exec.emit(
+        frame,
+        EventDetails::MapStateStarted {
+            length: items.len(),
+        },
+    );
+    if distributed {
+        let label = map.label.clone().unwrap_or_else(|| exec.entropy().uuid());
+        let run = exec.entropy().uuid();
+        let arn = format!(
+            "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
+            exec.info.region, exec.info.account, exec.info.state_machine_name, label, run
+        );
+        exec.emit(frame, EventDetails::MapRunStarted { map_run_arn: arn });
+    }
+    let count = items.len();
+    Ok(Box::new(Fanout {
+        active: Active {
+            name: String::new(),
+            input: active.input.clone(),
+            entered_id: 0,
+            entered_time: 0,
+            retries: Vec::new(),
+        },
+        is_map: true,
+        distributed,
+        running: Vec::new(),
+        results: vec![None; count],
+        done: 0,
+        items,
+        effective,
+        next_index: 0,
+        max_concurrency,
+        failures: 0,
+        tolerated_count,
+        tolerated_percentage,
+    }))
+}
+
+/// `ItemBatcher`: groups items into `{"Items": [...]}` objects (plus `BatchInput`).
+fn batch(batcher: &Value, items: Vec<Value>) -> Vec<Value> {
+    let per_batch = batcher
+        .get("MaxItemsPerBatch")
+        .and_then(Value::as_u64)
+        .unwrap_or(u64::MAX)
+        .max(1) as usize;
+    let batch_input = batcher.get("BatchInput").cloned();
+    items
+        .chunks(per_batch)
+        .map(|chunk| {
+            let mut m = Map::new();
+            if let Some(b) = &batch_input {
+                m.insert("BatchInput".into(), b.clone());
+            }
+            m.insert("Items".into(), Value::Array(chunk.to_vec()));
+            Value::Object(m)
+        })
+        .collect()
+}
+
+/// Starts as many iterations as MaxConcurrency allows; finishes an empty Map.
+fn launch(exec: &mut Execution, frame: FrameId) {
+    loop {
+        let Step::Fanout(f) = &exec.frame(frame).step else {
+            return;
+        };
+        if f.next_index >= f.items.len() {
+            if f.items.is_empty() {
+                all_done(exec, frame);
+            }
+            return;
+        }
+        if f.max_concurrency != 0 && f.running.len() >= f.max_concurrency {
+            return;
+        }
+        let index = f.next_index;
+        if let Err(failure) = start_iteration(exec, frame, index) {
+            abort_children(exec, frame);
+            fanout_failed(exec, frame, failure);
+            return;
+        }
+    }
+}
+
+fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result<(), Failure> {
+    let node = exec.frame(frame).node.clone();
+    let Step::Fanout(f) = &exec.frame(frame).step else {
+        return Ok(());
+    };
+    let Some(def) = node.graph.state(&f.active.name) else {
+        return Ok(());
+    };
+    let StateKind::Map(map) = &def.kind else {
+        return Ok(());
+    };
+    let item = f.items[index].clone();
+    let effective = f.effective.clone();
+    let distributed = f.distributed;
+    let input = {
+        let f_active = &f.active;
+        let env = Env::with(exec, frame, def, f_active, None, Some((index, &item)));
+        let template = map.item_selector.as_ref().or(def.parameters.as_ref());
+        match (env.language, template) {
+            (_, None) => item,
+            (QueryLanguage::JsonPath, Some(t)) => dataflow::template(exec, &env, t, &effective)?,
+            (QueryLanguage::Jsonata, Some(t)) => {
+                jsonata::evaluate_template(exec, &env, t, &effective, "ItemSelector")?
+            }
+        }
+    };
+    let name = def.name.clone();
+    let record = exec.frame(frame).record && !distributed;
+    let started = if record {
+        exec.record(
+            exec.frame(frame).cursor,
+            EventDetails::MapIterationStarted { name, index },
+        )
+    } else {
+        exec.frame(frame).cursor
+    };
+    let processor = node
+        .children
+        .get(&def.name)
+        .and_then(|c| c.first())
+        .cloned()
+        .expect("map processor built with the graph");
+    let start = processor.graph.start_at.clone();
+    let vars = VarScope::child(&exec.frame(frame).vars);
+    let child = exec.spawn_frame(Frame {
+        node: processor,
+        parent: Some((frame, index)),
+        cursor: started,
+        vars,
+        record,
+        step: Step::Enter {
+            state: start,
+            input: Arc::new(input),
+        },
+    });
+    if let Step::Fanout(f) = &mut exec.frame_mut(frame).step {
+        f.running.push((index, child));
+        f.next_index = index + 1;
+    }
+    Ok(())
+}
+
+/// A branch or iteration reached its end.
+pub(crate) fn child_succeeded(
+    exec: &mut Execution,
+    parent: FrameId,
+    index: usize,
+    child: FrameId,
+    output: Payload,
+) {
+    let child_cursor = exec.frame(child).cursor;
+    exec.free_frame(child);
+    let (is_map, record, name, finished) = {
+        let record = exec.frame(parent).record;
+        let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
+            return;
+        };
+        f.running.retain(|(_, id)| *id != child);
+        f.results[index] = Some(Arc::unwrap_or_clone(output));
+        f.done += 1;
+        let total = f.results.len();
+        (
+            f.is_map,
+            record && !f.distributed,
+            f.active.name.clone(),
+            f.done == total,
+        )
+    };
+    if is_map {
+        let mut last = child_cursor;
+        if record {
+            let id = exec.record(
+                child_cursor,
+                EventDetails::MapIterationSucceeded { name, index },
+            );
+            if finished {
+                last = id;
+            }
+        }
+        exec.frame_mut(parent).cursor = last;
+        if finished {
+            all_done(exec, parent);
+        } else {
+            launch(exec, parent);
+        }
+    } else {
+        exec.frame_mut(parent).cursor = child_cursor;
+        if finished {
+            all_done(exec, parent);
+        }
+    }
+}
+
+/// A branch or iteration failed.
+pub(crate) fn child_failed(
+    exec: &mut Execution,
+    parent: FrameId,
+    index: usize,
+    child: FrameId,
+    failure: Failure,
+) {
+    let child_cursor = exec.frame(child).cursor;
+    exec.free_frame(child);
+    let record = exec.frame(parent).record;
+    let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
+        return;
+    };
+    f.running.retain(|(_, id)| *id != child);
+    if !f.is_map {
+        exec.frame_mut(parent).cursor = child_cursor;
+        abort_children(exec, parent);
+        fanout_failed(exec, parent, failure);
+        return;
+    }
+    f.failures += 1;
+    f.done += 1;
+    f.results[index] = Some(failure.error_output());
+    let total = f.results.len();
+    let tolerated = tolerates(f, total);
+    let finished = f.done == total;
+    let name = f.active.name.clone();
+    let distributed = f.distributed;
+    if record && !distributed {
+        exec.record(
+            child_cursor,
+            EventDetails::MapIterationFailed { name, index },
+        );
+    }
+    exec.frame_mut(parent).cursor = child_cursor;
+    if failure.origin == Origin::Runtime || !tolerated {
+        abort_children(exec, parent);
+        let failure = if has_tolerance(exec, parent) && failure.origin != Origin::Runtime {
+            Failure::new(
+                "States.ExceedToleratedFailureThreshold",
+                "The specified tolerated failure threshold was exceeded",
+                Origin::State,
+            )
+        } else {
+            failure
+        };
+        fanout_failed(exec, parent, failure);
+    } else if finished {
+        all_done(exec, parent);
+    } else {
+        launch(exec, parent);
+    }
+}
+
+fn has_tolerance(exec: &Execution, frame: FrameId) -> bool {
+    match &exec.frame(frame).step {
+        Step::Fanout(f) => f.tolerated_count.is_some() || f.tolerated_percentage.is_some(),
+        _ => false,
+    }
+}
+
+/// Whether the failures so far stay within ToleratedFailureCount/Percentage.
+fn tolerates(f: &Fanout, total: usize) -> bool {
+    let by_count = f.tolerated_count.is_some_and(|c| f.failures as f64 <= c);
+    let by_percentage = f
+        .tolerated_percentage
+        .is_some_and(|p| total > 0 && (f.failures as f64 / total as f64) * 100.0 <= p);
+    by_count || by_percentage
+}
+
+/// Stops every running child: their pending tasks and timers are cancelled.
+fn abort_children(exec: &mut Execution, frame: FrameId) {
+    let running = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => std::mem::take(&mut f.running),
+        _ => return,
+    };
+    for (_, child) in running {
+        abort_frame(exec, child);
+    }
+}
+
+fn abort_frame(exec: &mut Execution, id: FrameId) {
+    let Some(frame) = exec.frames.get_mut(id).and_then(|f| f.as_mut()) else {
+        return;
+    };
+    match std::mem::replace(&mut frame.step, Step::Done) {
+        Step::Task(p) => {
+            exec.tasks.remove(&p.task);
+            exec.out.commands.push(Command::CancelTask { task: p.task });
+            if let Some(t) = p.timeout_timer {
+                exec.timers.remove(&t);
+                exec.out.commands.push(Command::CancelTimer { timer: t });
+            }
+        }
+        Step::Wait { timer, .. } | Step::Backoff { timer, .. } => {
+            exec.timers.remove(&timer);
+            exec.out.commands.push(Command::CancelTimer { timer });
+        }
+        Step::Fanout(f) => {
+            for (_, child) in f.running {
+                abort_frame(exec, child);
+            }
+        }
+        Step::Enter { .. } | Step::Done => {}
+    }
+    exec.free_frame(id);
+}
+
+/// The Parallel or Map failed as a whole: retry, catch, or fail the frame.
+fn fanout_failed(exec: &mut Execution, frame: FrameId, failure: Failure) {
+    let step = std::mem::replace(&mut exec.frame_mut(frame).step, Step::Done);
+    let Step::Fanout(f) = step else {
+        return;
+    };
+    let node = exec.frame(frame).node.clone();
+    let Some(def) = node.graph.state(&f.active.name) else {
+        return;
+    };
+    let retrying = def
+        .retry
+        .iter()
+        .enumerate()
+        .find(|(_, r)| failure.matches(&r.error_equals))
+        .is_some_and(|(i, r)| u64::from(f.active.retries[i]) < r.max_attempts);
+    if !retrying {
+        if f.distributed {
+            exec.emit(frame, EventDetails::MapRunFailed(Default::default()));
+        }
+        exec.emit(
+            frame,
+            if f.is_map {
+                EventDetails::MapStateFailed
+            } else {
+                EventDetails::ParallelStateFailed
+            },
+        );
+    }
+    let active = f.active;
+    exec.state_failed(frame, def, active, failure);
+    exec.ready.push_back(frame);
+}
+
+/// Every child finished: build the result array and complete the state.
+fn all_done(exec: &mut Execution, frame: FrameId) {
+    let step = std::mem::replace(&mut exec.frame_mut(frame).step, Step::Done);
+    let Step::Fanout(f) = step else {
+        return;
+    };
+    if f.distributed {
+        exec.emit(frame, EventDetails::MapRunSucceeded);
+    }
+    exec.emit_side(
+        frame,
+        if f.is_map {
+            EventDetails::MapStateSucceeded
+        } else {
+            EventDetails::ParallelStateSucceeded
+        },
+    );
+    let node = exec.frame(frame).node.clone();
+    let Some(def) = node.graph.state(&f.active.name) else {
+        return;
+    };
+    let result = Arc::new(Value::Array(
+        f.results
+            .into_iter()
+            .map(|r| r.unwrap_or(Value::Null))
+            .collect(),
+    ));
+    let active = f.active;
+    match crate::states::complete(exec, frame, def, &active, result) {
+        Ok(()) => {}
+        Err(failure) => exec.state_failed(frame, def, active, failure),
+    }
+    exec.ready.push_back(frame);
+}

@@ -1,0 +1,406 @@
+//! Task states: schedule the work as a command, then fold its outcome back into
+//! the data flow. The resource ARN decides which history events AWS records
+//! (`Task*` for service integrations, `LambdaFunction*` for bare function ARNs,
+//! `Activity*` for activities).
+
+use std::sync::Arc;
+
+use asl::{Dynamic, QueryLanguage, State, Task};
+use serde_json::Value;
+
+use crate::dataflow::{self, Env};
+use crate::event::{ErrorDetails, EventDetails, Payload};
+use crate::execution::{Active, Command, Execution, FrameId, Step, TaskRequest, TimerPurpose};
+use crate::failure::{Failure, Origin};
+use crate::jsonata;
+
+/// How a resource ARN is invoked, which decides the history events.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResourceKind {
+    /// `arn:aws:states:::<service>:<action>`: `resourceType` and `resource` as AWS
+    /// splits them (`lambda` / `invoke`, `aws-sdk:s3` / `getObject`).
+    Service {
+        resource_type: String,
+        resource: String,
+    },
+    /// `arn:aws:lambda:…:function:…`.
+    LambdaFunction,
+    /// `arn:aws:states:…:activity:…`.
+    Activity,
+}
+
+impl ResourceKind {
+    pub fn of(arn: &str) -> ResourceKind {
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        match parts.as_slice() {
+            [_, _, "lambda", _, _, rest] if rest.starts_with("function:") => {
+                ResourceKind::LambdaFunction
+            }
+            [_, _, "states", _, _, rest] if rest.starts_with("activity:") => ResourceKind::Activity,
+            [_, _, "states", "", "", rest] => {
+                let (resource_type, resource) = match rest.strip_prefix("aws-sdk:") {
+                    Some(sdk) => match sdk.split_once(':') {
+                        Some((service, action)) => {
+                            (format!("aws-sdk:{service}"), action.to_string())
+                        }
+                        None => ("aws-sdk".to_string(), sdk.to_string()),
+                    },
+                    None => match rest.split_once(':') {
+                        Some((service, action)) => (service.to_string(), action.to_string()),
+                        None => (rest.to_string(), String::new()),
+                    },
+                };
+                ResourceKind::Service {
+                    resource_type,
+                    resource,
+                }
+            }
+            _ => ResourceKind::Service {
+                resource_type: String::new(),
+                resource: arn.to_string(),
+            },
+        }
+    }
+}
+
+/// A task waiting for its outcome.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    pub active: Active,
+    pub task: u64,
+    pub kind: ResourceKind,
+    pub timeout_timer: Option<u64>,
+}
+
+/// What the integration reported.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    Succeeded(Value),
+    Failed {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    TimedOut,
+}
+
+fn seconds_field(
+    exec: &mut Execution,
+    env: &Env,
+    field: &Option<Dynamic<u64>>,
+    name: &str,
+    input: &Value,
+) -> Result<Option<u64>, Failure> {
+    Ok(match field {
+        None => None,
+        Some(Dynamic::Literal(s)) => Some(*s),
+        Some(Dynamic::Path(text)) => {
+            let path = expr::jsonpath::Path::parse(text)
+                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+            let v = path
+                .evaluate(input, &env.scope())
+                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+            Some(v.as_u64().ok_or_else(|| {
+                env.runtime(&format!(
+                    "The {name}Path parameter does not reference a positive integer: {text}"
+                ))
+            })?)
+        }
+        Some(Dynamic::Jsonata(text)) => {
+            let v = jsonata::evaluate(exec, env, text, input, name)?;
+            Some(v.as_u64().ok_or_else(|| {
+                jsonata::query_error(
+                    env,
+                    &format!(
+                        "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
+                        jsonata::strip(text),
+                        jsonata::type_name(&v),
+                        crate::event::payload_text(&v)
+                    ),
+                )
+            })?)
+        }
+    })
+}
+
+/// Evaluates the task's parameters and issues the invocation.
+pub(crate) fn schedule(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    task: &Task,
+    active: Active,
+) -> Result<(), (Active, Failure)> {
+    match prepare(exec, frame, def, task, &active) {
+        Ok((scheduled, kind, timeout_timer)) => {
+            exec.frame_mut(frame).step = Step::Task(Box::new(Pending {
+                active,
+                task: scheduled,
+                kind,
+                timeout_timer,
+            }));
+            Ok(())
+        }
+        Err(f) => Err((active, f)),
+    }
+}
+
+fn prepare(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    task: &Task,
+    active: &Active,
+) -> Result<(u64, ResourceKind, Option<u64>), Failure> {
+    let token = task
+        .resource
+        .ends_with(".waitForTaskToken")
+        .then(|| exec.entropy().uuid());
+    let env = Env::with(exec, frame, def, active, token.as_deref(), None);
+    let (parameters, timeout, heartbeat) = match env.language {
+        QueryLanguage::JsonPath => {
+            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let timeout = seconds_field(
+                exec,
+                &env,
+                &task.timeout_seconds,
+                "TimeoutSeconds",
+                &effective,
+            )?;
+            let heartbeat = seconds_field(
+                exec,
+                &env,
+                &task.heartbeat_seconds,
+                "HeartbeatSeconds",
+                &effective,
+            )?;
+            let params = match &def.parameters {
+                Some(t) => Arc::new(dataflow::template(exec, &env, t, &effective)?),
+                None => effective,
+            };
+            (params, timeout, heartbeat)
+        }
+        QueryLanguage::Jsonata => {
+            let timeout = seconds_field(
+                exec,
+                &env,
+                &task.timeout_seconds,
+                "TimeoutSeconds",
+                &active.input,
+            )?;
+            let heartbeat = seconds_field(
+                exec,
+                &env,
+                &task.heartbeat_seconds,
+                "HeartbeatSeconds",
+                &active.input,
+            )?;
+            let args = match &def.arguments {
+                Some(t) => Arc::new(jsonata::evaluate_template(
+                    exec,
+                    &env,
+                    t,
+                    &active.input,
+                    "Arguments",
+                )?),
+                None => active.input.clone(),
+            };
+            (args, timeout, heartbeat)
+        }
+    };
+    let kind = ResourceKind::of(&task.resource);
+    let scheduled = match &kind {
+        ResourceKind::Service {
+            resource_type,
+            resource,
+        } => {
+            let id = exec.emit(
+                frame,
+                EventDetails::TaskScheduled {
+                    resource: resource.clone(),
+                    resource_type: resource_type.clone(),
+                    region: exec.info.region.clone(),
+                    parameters: parameters.clone(),
+                    timeout_in_seconds: timeout,
+                    heartbeat_in_seconds: heartbeat,
+                },
+            );
+            exec.emit(
+                frame,
+                EventDetails::TaskStarted {
+                    resource: resource.clone(),
+                    resource_type: resource_type.clone(),
+                },
+            );
+            id
+        }
+        ResourceKind::LambdaFunction => {
+            let id = exec.emit(
+                frame,
+                EventDetails::LambdaFunctionScheduled {
+                    resource: task.resource.clone(),
+                    input: parameters.clone(),
+                    timeout_in_seconds: timeout,
+                },
+            );
+            exec.emit(frame, EventDetails::LambdaFunctionStarted);
+            id
+        }
+        ResourceKind::Activity => exec.emit(
+            frame,
+            EventDetails::ActivityScheduled {
+                resource: task.resource.clone(),
+                input: parameters.clone(),
+                timeout_in_seconds: timeout,
+                heartbeat_in_seconds: heartbeat,
+            },
+        ),
+    };
+    let timeout_timer = timeout.map(|secs| {
+        let timer = exec.new_timer(TimerPurpose::TaskTimeout { task: scheduled });
+        exec.out.commands.push(Command::StartTimer {
+            timer,
+            fire_at: exec.now.saturating_add((secs as i64).saturating_mul(1000)),
+        });
+        timer
+    });
+    exec.tasks.insert(scheduled, frame);
+    exec.out.commands.push(Command::InvokeTask(TaskRequest {
+        task: scheduled,
+        state_name: active.name.clone(),
+        resource: task.resource.clone(),
+        parameters: Arc::unwrap_or_clone(parameters),
+        timeout_seconds: timeout,
+        heartbeat_seconds: heartbeat,
+        task_token: token,
+    }));
+    Ok((scheduled, kind, timeout_timer))
+}
+
+/// Folds a task's outcome into its state.
+pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome: Outcome) {
+    let step = std::mem::replace(&mut exec.frame_mut(frame).step, Step::Done);
+    let Step::Task(pending) = step else {
+        exec.frame_mut(frame).step = step;
+        return;
+    };
+    if pending.task != task {
+        exec.frame_mut(frame).step = Step::Task(pending);
+        return;
+    }
+    let Pending {
+        active,
+        kind,
+        timeout_timer,
+        ..
+    } = *pending;
+    if let Some(timer) = timeout_timer
+        && exec.timers.remove(&timer).is_some()
+    {
+        exec.out.commands.push(Command::CancelTimer { timer });
+    }
+    let node = exec.frame(frame).node.clone();
+    let Some(def) = node.graph.state(&active.name) else {
+        return;
+    };
+    let asl::StateKind::Task(task_def) = &def.kind else {
+        return;
+    };
+    match outcome {
+        Outcome::Succeeded(output) => {
+            if crate::limits::exceeds(&output, exec.limits.max_payload_bytes) {
+                let failure = Failure::new(
+                    "States.DataLimitExceeded",
+                    format!(
+                        "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                        task_def.resource
+                    ),
+                    Origin::State,
+                );
+                exec.state_failed(frame, def, active, failure);
+                return;
+            }
+            let output = Arc::new(output);
+            record_success(exec, frame, &kind, &task_def.resource, output.clone());
+            match crate::states::complete(exec, frame, def, &active, output) {
+                Ok(()) => {}
+                Err(f) => exec.state_failed(frame, def, active, f),
+            }
+        }
+        Outcome::Failed { error, cause } => {
+            let details = ErrorDetails {
+                error: error.clone(),
+                cause: cause.clone(),
+            };
+            let event = match &kind {
+                ResourceKind::Service {
+                    resource_type,
+                    resource,
+                } => EventDetails::TaskFailed {
+                    resource: resource.clone(),
+                    resource_type: resource_type.clone(),
+                    error: details,
+                },
+                ResourceKind::LambdaFunction => EventDetails::LambdaFunctionFailed(details),
+                ResourceKind::Activity => EventDetails::ActivityFailed(details),
+            };
+            exec.emit(frame, event);
+            let failure = Failure {
+                error,
+                cause,
+                origin: Origin::Task,
+            };
+            exec.state_failed(frame, def, active, failure);
+        }
+        Outcome::TimedOut => {
+            let details = ErrorDetails {
+                error: Some("States.Timeout".into()),
+                cause: None,
+            };
+            let event = match &kind {
+                ResourceKind::Service {
+                    resource_type,
+                    resource,
+                } => EventDetails::TaskTimedOut {
+                    resource: resource.clone(),
+                    resource_type: resource_type.clone(),
+                    error: details,
+                },
+                ResourceKind::LambdaFunction => EventDetails::LambdaFunctionTimedOut(details),
+                ResourceKind::Activity => EventDetails::ActivityTimedOut(details),
+            };
+            exec.emit(frame, event);
+            exec.out.commands.push(Command::CancelTask { task });
+            let failure = Failure {
+                error: Some("States.Timeout".into()),
+                cause: None,
+                origin: Origin::Task,
+            };
+            exec.state_failed(frame, def, active, failure);
+        }
+    }
+}
+
+fn record_success(
+    exec: &mut Execution,
+    frame: FrameId,
+    kind: &ResourceKind,
+    _arn: &str,
+    output: Payload,
+) {
+    let event = match kind {
+        ResourceKind::Service {
+            resource_type,
+            resource,
+        } => EventDetails::TaskSucceeded {
+            resource: resource.clone(),
+            resource_type: resource_type.clone(),
+            output,
+        },
+        ResourceKind::LambdaFunction => EventDetails::LambdaFunctionSucceeded { output },
+        ResourceKind::Activity => {
+            exec.emit(frame, EventDetails::ActivityStarted { worker_name: None });
+            EventDetails::ActivitySucceeded { output }
+        }
+    };
+    exec.emit(frame, event);
+}
