@@ -18,7 +18,7 @@ pub use check::paths::INTRINSICS;
 pub use check::resource::{
     OPTIMIZED as OPTIMIZED_INTEGRATIONS, Pattern, classify as classify_resource,
 };
-pub use diagnostic::Diagnostic;
+pub use diagnostic::{Diagnostic, codes};
 pub use model::*;
 
 /// Standard or Express: Express machines refuse `.sync` and
@@ -50,7 +50,7 @@ pub fn parse_with(text: &str, options: &ParseOptions) -> (Option<Definition>, Ve
         return (
             None,
             vec![Diagnostic::new(
-                "MISSING_DESCRIPTION",
+                diagnostic::codes::MISSING_DESCRIPTION,
                 "",
                 "Received a null or empty workflow input",
             )],
@@ -62,7 +62,7 @@ pub fn parse_with(text: &str, options: &ParseOptions) -> (Option<Definition>, Ve
             return (
                 None,
                 vec![Diagnostic::new(
-                    "INVALID_JSON_DESCRIPTION",
+                    diagnostic::codes::INVALID_JSON_DESCRIPTION,
                     "",
                     e.to_string(),
                 )],

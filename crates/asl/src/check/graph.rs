@@ -8,13 +8,9 @@ use crate::diagnostic::Diagnostic;
 use crate::model::{Graph, StateKind, Transition};
 use crate::parse::{at, at_index};
 
-/// `MISSING_TRANSITION_TARGET`: `{"Next": "Nope"}` → `Missing 'Next' target: Nope`.
-/// AWS reports unreachable states under the same code.
-pub const MISSING_TRANSITION_TARGET: &str = "MISSING_TRANSITION_TARGET";
-/// `MISSING_END_STATE`: `A → B → A` with no `End`, Succeed or Fail.
-pub const MISSING_END_STATE: &str = "MISSING_END_STATE";
-/// `DUPLICATE_STATE_NAME`: the same name in two branches of one machine.
-pub const DUPLICATE_STATE_NAME: &str = "DUPLICATE_STATE_NAME";
+use crate::diagnostic::codes::{
+    DUPLICATE_STATE_NAME, MISSING_END_STATE, MISSING_TRANSITION_TARGET,
+};
 
 /// Runs every graph check over the machine.
 pub(crate) fn check_machine(diags: &mut Vec<Diagnostic>, graph: &Graph) {

@@ -173,7 +173,7 @@ fn resource_object(cx: &mut Cx<'_>, obj: &Obj<'_>, key: &str, jsonata: bool) -> 
 /// A Map `Label`: 1 to 40 characters, none of them whitespace, control
 /// characters or the specials AWS reserves for map run ARNs.
 fn check_label(cx: &mut Cx<'_>, at: &str, label: &str) {
-    const CODE: &str = "INVALID_LABEL_NAME";
+    const CODE: &str = crate::diagnostic::codes::INVALID_LABEL_NAME;
     if label.is_empty() {
         cx.diags
             .push(Diagnostic::new(CODE, at, "The Label must not be empty"));
@@ -198,7 +198,7 @@ fn check_label(cx: &mut Cx<'_>, at: &str, label: &str) {
     }
     if cx.labels.iter().any(|l| l == label) {
         cx.diags.push(Diagnostic::new(
-            "DUPLICATE_LABEL_NAME",
+            crate::diagnostic::codes::DUPLICATE_LABEL_NAME,
             at,
             format!("Duplicate Label: {label}"),
         ));

@@ -20,7 +20,7 @@ use crate::{ParseOptions, StateMachineType};
 pub(crate) use fields::Obj;
 
 /// `SCHEMA_VALIDATION_FAILED`: the document does not have the shape ASL requires.
-pub(crate) const SCHEMA: &str = "SCHEMA_VALIDATION_FAILED";
+pub(crate) const SCHEMA: &str = crate::diagnostic::codes::SCHEMA_VALIDATION_FAILED;
 
 /// What the reader carries through the document: the diagnostics found so far and
 /// what the whole machine says that nested parts depend on.
