@@ -172,6 +172,9 @@ pub(crate) fn assign(
     let Value::Object(vars) = value else {
         return Err(env.runtime("The Assign field must be a JSON object."));
     };
+    if vars.is_empty() {
+        return Ok(None);
+    }
     exec.frame(frame).vars.assign(&vars);
     Ok(Some(vars))
 }

@@ -191,6 +191,8 @@ pub(crate) struct Active {
     /// The state's input as it entered (Catch and ResultPath work on it).
     pub input: Payload,
     pub entered_id: u64,
+    /// The entered event's own predecessor (AWS chains `EvaluationFailed` to it).
+    pub entered_prev: u64,
     pub entered_time: i64,
     /// Attempts used per Retrier, by index.
     pub retries: Vec<u32>,
@@ -451,7 +453,9 @@ impl Execution {
     /// Runs one frame state after state until it blocks or ends.
     fn advance(&mut self, id: FrameId) {
         loop {
-            if self.status != Status::Running {
+            if self.status != Status::Running
+                || self.frames.get(id).and_then(Option::as_ref).is_none()
+            {
                 return;
             }
             let step = std::mem::replace(&mut self.frame_mut(id).step, Step::Done);
@@ -465,6 +469,7 @@ impl Execution {
                 self.frame_failed(id, Failure::new("States.Runtime", cause, Origin::Runtime));
                 return;
             };
+            let entered_prev = self.frame(id).cursor;
             let entered_id = self.emit(
                 id,
                 EventDetails::StateEntered {
@@ -477,11 +482,13 @@ impl Execution {
                 name: state,
                 input,
                 entered_id,
+                entered_prev,
                 entered_time: self.now,
                 retries: vec![0; def.retry.len()],
             };
             self.execute(id, def, active);
-            if !matches!(self.frame(id).step, Step::Enter { .. }) {
+            let live = self.frames.get(id).and_then(Option::as_ref);
+            if !live.is_some_and(|f| matches!(f.step, Step::Enter { .. })) {
                 return;
             }
         }
@@ -550,8 +557,36 @@ impl Execution {
         id: FrameId,
         def: &State,
         mut active: Active,
-        failure: Failure,
+        mut failure: Failure,
     ) {
+        if let Some(location) = failure.evaluation.take() {
+            let prev = if matches!(def.kind, StateKind::Wait(_)) {
+                active.entered_id
+            } else {
+                active.entered_prev
+            };
+            let event = self.record(
+                prev,
+                EventDetails::EvaluationFailed {
+                    error: failure.error.clone().unwrap_or_default(),
+                    cause: failure.cause.clone().unwrap_or_default(),
+                    location,
+                    state: active.name.clone(),
+                },
+            );
+            if self.frame(id).record {
+                self.frame_mut(id).cursor = event;
+            }
+            match def.kind {
+                StateKind::Map(_) => {
+                    self.emit(id, EventDetails::MapStateFailed);
+                }
+                StateKind::Parallel(_) => {
+                    self.emit(id, EventDetails::ParallelStateFailed);
+                }
+                _ => {}
+            }
+        }
         if let Some(index) = def
             .retry
             .iter()

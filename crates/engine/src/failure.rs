@@ -9,6 +9,9 @@ pub struct Failure {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub origin: Origin,
+    /// Set for JSONata evaluation errors, which AWS records as an `EvaluationFailed`
+    /// event (with the field's location, when it has one) before the failure itself.
+    pub evaluation: Option<Option<String>>,
 }
 
 /// Where an error came from; it decides which wildcards match it.
@@ -28,6 +31,7 @@ impl Failure {
             error: Some(error.into()),
             cause: Some(cause.into()),
             origin,
+            evaluation: None,
         }
     }
 

@@ -159,8 +159,9 @@ fn number_field(
         Some(Dynamic::Jsonata(text)) => {
             let v = jsonata::evaluate(exec, env, text, input, name)?;
             Some(v.as_f64().ok_or_else(|| {
-                jsonata::query_error(
+                jsonata::query_error_at(
                     env,
+                    name,
                     &format!(
                         "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'number', but was '{}' for value: {}",
                         jsonata::strip(text),
@@ -221,8 +222,9 @@ fn prepare_map(
                 Some(Value::String(text)) if jsonata::is_expression(text) => {
                     let v = jsonata::evaluate(exec, &env, text, &active.input, "Items")?;
                     if !v.is_array() {
-                        return Err(jsonata::query_error(
+                        return Err(jsonata::query_error_at(
                             &env,
+                            "Items",
                             &format!(
                                 "The JSONata expression '{}' specified for the field 'Items' returned an unexpected result type. Expected 'array', but was '{}' for value: {}",
                                 jsonata::strip(text),
@@ -248,6 +250,7 @@ fn prepare_map(
         return Err(match env.language {
             QueryLanguage::Jsonata => Failure {
                 error: Some("States.QueryEvaluationError".into()),
+                evaluation: Some(None),
                 ..f
             },
             QueryLanguage::JsonPath => f,
@@ -264,6 +267,16 @@ fn prepare_map(
             v.as_u64().unwrap_or(0) as usize
         }
     };
+    if let Some(batcher) = &map.item_batcher {
+        items = batch(batcher, items);
+    }
+    let distributed = map.processor_config.mode == ProcessorMode::Distributed;
+    exec.emit(
+        frame,
+        EventDetails::MapStateStarted {
+            length: items.len(),
+        },
+    );
     let tolerated_count = number_field(
         exec,
         &env,
@@ -284,16 +297,6 @@ fn prepare_map(
     if tolerated_percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
         return Err(env.runtime("ToleratedFailurePercentage must be between 0 and 100."));
     }
-    if let Some(batcher) = &map.item_batcher {
-        items = batch(batcher, items);
-    }
-    let distributed = map.processor_config.mode == ProcessorMode::Distributed;
-    exec.emit(
-        frame,
-        EventDetails::MapStateStarted {
-            length: items.len(),
-        },
-    );
     if distributed {
         let label = map.label.clone().unwrap_or_else(|| exec.entropy().uuid());
         let run = exec.entropy().uuid();
@@ -309,6 +312,7 @@ fn prepare_map(
             name: String::new(),
             input: active.input.clone(),
             entered_id: 0,
+            entered_prev: 0,
             entered_time: 0,
             retries: Vec::new(),
         },

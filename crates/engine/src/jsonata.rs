@@ -40,13 +40,22 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
     }
 }
 
-/// A `States.QueryEvaluationError` of the state.
+/// A `States.QueryEvaluationError` of the state, with no field location.
 pub(crate) fn query_error(env: &Env, cause: &str) -> Failure {
-    Failure::new(
+    let mut f = Failure::new(
         "States.QueryEvaluationError",
         prefixed(&env.state, env.entered_id, cause),
         Origin::State,
-    )
+    );
+    f.evaluation = Some(None);
+    f
+}
+
+/// A `States.QueryEvaluationError` raised by the expression in `field`.
+pub(crate) fn query_error_at(env: &Env, field: &str, cause: &str) -> Failure {
+    let mut f = query_error(env, cause);
+    f.evaluation = Some(Some(field.to_string()));
+    f
 }
 
 /// `$states` for an evaluation.
@@ -78,8 +87,9 @@ fn eval_with(
 ) -> Result<Value, Failure> {
     let source = strip(text);
     let compiled = Expression::compile(source).map_err(|e| {
-        query_error(
+        query_error_at(
             env,
+            field,
             &format!(
                 "The JSONata expression '{source}' specified for the field '{field}' threw an error during evaluation. {e}"
             ),
@@ -93,14 +103,16 @@ fn eval_with(
     };
     match compiled.evaluate(None, &bindings, &det, &Limits::default()) {
         Ok(Some(v)) => Ok(v),
-        Ok(None) => Err(query_error(
+        Ok(None) => Err(query_error_at(
             env,
+            field,
             &format!(
                 "The JSONata expression '{source}' specified for the field '{field}' returned nothing (undefined)."
             ),
         )),
-        Err(e) => Err(query_error(
+        Err(e) => Err(query_error_at(
             env,
+            field,
             &format!(
                 "The JSONata expression '{source}' specified for the field '{field}' threw an error during evaluation. {e}"
             ),
@@ -172,8 +184,9 @@ pub(crate) fn condition(
     let v = evaluate(exec, env, text, input, "Condition")?;
     match v {
         Value::Bool(b) => Ok(b),
-        other => Err(query_error(
+        other => Err(query_error_at(
             env,
+            "Condition",
             &format!(
                 "The JSONata expression '{}' specified for the field 'Condition' returned an unexpected result type. Expected 'boolean', but was '{}' for value: {}",
                 strip(text),

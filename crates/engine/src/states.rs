@@ -176,6 +176,7 @@ pub(crate) fn fail(
             error,
             cause,
             origin: Origin::State,
+            evaluation: None,
         },
     );
     Ok(())
@@ -244,8 +245,9 @@ pub(crate) fn wait(
                     match v.as_i64() {
                         Some(s) if s >= 0 => s,
                         _ => {
-                            return Err(jsonata::query_error(
+                            return Err(jsonata::query_error_at(
                                 &env,
+                                "Seconds",
                                 &format!(
                                     "The JSONata expression '{}' specified for the field 'Seconds' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                                     jsonata::strip(text),
@@ -273,8 +275,9 @@ pub(crate) fn wait(
                 let v = jsonata::evaluate(exec, &env, text, &effective, "Timestamp")?;
                 let s = v.as_str().map(str::to_string).unwrap_or_else(|| crate::event::payload_text(&v));
                 crate::time::parse_timestamp(&s).ok_or_else(|| {
-                    jsonata::query_error(
+                    jsonata::query_error_at(
                         &env,
+                        "Timestamp",
                         &format!(
                             "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format string: {s}"
                         ),

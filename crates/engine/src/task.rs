@@ -108,8 +108,9 @@ fn seconds_field(
         Some(Dynamic::Jsonata(text)) => {
             let v = jsonata::evaluate(exec, env, text, input, name)?;
             Some(v.as_u64().ok_or_else(|| {
-                jsonata::query_error(
+                jsonata::query_error_at(
                     env,
+                    name,
                     &format!(
                         "The JSONata expression '{}' specified for the field '{name}' returned an unexpected result type. Expected 'integer', but was '{}' for value: {}",
                         jsonata::strip(text),
@@ -348,6 +349,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
                 error,
                 cause,
                 origin: Origin::Task,
+                evaluation: None,
             };
             exec.state_failed(frame, def, active, failure);
         }
@@ -374,6 +376,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
                 error: Some("States.Timeout".into()),
                 cause: None,
                 origin: Origin::Task,
+                evaluation: None,
             };
             exec.state_failed(frame, def, active, failure);
         }

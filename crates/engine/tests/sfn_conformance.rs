@@ -46,7 +46,10 @@ fn runnable(case: &Value) -> Result<(), String> {
         return Err(format!("needs {n}"));
     }
     if case["mocks_complete"] != Value::Bool(true) {
-        return Err(format!("needs {} (task results not attributable to states)", needs.join(",")));
+        return Err(format!(
+            "needs {} (task results not attributable to states)",
+            needs.join(",")
+        ));
     }
     Ok(())
 }
@@ -66,16 +69,23 @@ fn run_case(case: &Value) -> Verdict {
         return Verdict::Skip(why);
     }
     let Some(definition) = definition else {
-        let first = diagnostics.first().map(|d| d.to_string()).unwrap_or_default();
+        let first = diagnostics
+            .first()
+            .map(|d| d.to_string())
+            .unwrap_or_default();
         return Verdict::Fail(format!("definition rejected: {first}"));
     };
     let placeholders = &case["placeholders"];
-    let role_arn = placeholders["role_arn"].as_str().unwrap_or("snf_role_arn").to_string();
+    let role_arn = placeholders["role_arn"]
+        .as_str()
+        .unwrap_or("snf_role_arn")
+        .to_string();
     let info = ExecutionInfo {
-        execution_arn: "arn:aws:states:us-east-1:111111111111:execution:sm-under-test:exec-under-test"
-            .into(),
+        execution_arn:
+            "arn:aws:states:us-east-1:111111111111:execution:sm-under-test:exec-under-test".into(),
         name: "exec-under-test".into(),
-        state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm-under-test".into(),
+        state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm-under-test"
+            .into(),
         state_machine_name: "sm-under-test".into(),
         role_arn,
         region: "us-east-1".into(),
@@ -108,7 +118,11 @@ fn run_case(case: &Value) -> Verdict {
     let norm = Normalizer::new(placeholders, "sm-under-test", "exec-under-test");
     let masks: Vec<String> = case["masks"]
         .as_array()
-        .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_string)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     let expected = &case["expected"];
     let status = outcome.status.name();
@@ -117,7 +131,12 @@ fn run_case(case: &Value) -> Verdict {
             Status::Failed(e) | Status::TimedOut(e) | Status::Aborted(e) => format!(
                 " ({}: {})",
                 e.error.as_deref().unwrap_or("-"),
-                e.cause.as_deref().unwrap_or("-").chars().take(160).collect::<String>()
+                e.cause
+                    .as_deref()
+                    .unwrap_or("-")
+                    .chars()
+                    .take(160)
+                    .collect::<String>()
             ),
             _ => String::new(),
         };
@@ -148,14 +167,19 @@ fn run_case(case: &Value) -> Verdict {
             let want_cause = expected.get("cause").cloned().unwrap_or(Value::Null);
             let got_cause = norm.text_field(e.cause.as_deref());
             if !matches(&want_cause, &got_cause, &masks) {
-                return Verdict::Fail(format!("cause {} expected {}", short(&got_cause), short(&want_cause)));
+                return Verdict::Fail(format!(
+                    "cause {} expected {}",
+                    short(&got_cause),
+                    short(&want_cause)
+                ));
             }
         }
         Status::Running => return Verdict::Fail("execution did not finish".into()),
     }
     if let Some(history) = case["history"].as_array() {
         let sorted = case["history_order"].as_str() == Some("parallel_sublists_sorted");
-        if let Err(why) = support::compare_history(history, &outcome.history, &norm, &masks, sorted) {
+        if let Err(why) = support::compare_history(history, &outcome.history, &norm, &masks, sorted)
+        {
             return Verdict::Fail(format!("history: {why}"));
         }
     }
@@ -165,7 +189,10 @@ fn run_case(case: &Value) -> Verdict {
 fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.len() > 140 {
-        format!("{}…", &s[..s.char_indices().nth(140).map(|(i, _)| i).unwrap_or(s.len())])
+        format!(
+            "{}…",
+            &s[..s.char_indices().nth(140).map(|(i, _)| i).unwrap_or(s.len())]
+        )
     } else {
         s
     }
@@ -190,12 +217,21 @@ fn sfn_conformance() {
         .unwrap_or_else(|e| panic!("conformance corpus not found at {}: {e}", dir.display()))
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
-        .flat_map(|d| std::fs::read_dir(d.path()).into_iter().flatten().filter_map(|e| e.ok()))
+        .flat_map(|d| {
+            std::fs::read_dir(d.path())
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok())
+        })
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    assert!(files.len() > 800, "expected the whole corpus, found {} cases", files.len());
+    assert!(
+        files.len() > 800,
+        "expected the whole corpus, found {} cases",
+        files.len()
+    );
 
     let known = load_known();
     let mut per_category: BTreeMap<String, (usize, usize, usize)> = BTreeMap::new();
@@ -247,10 +283,20 @@ fn sfn_conformance() {
         return;
     }
 
-    let unexpected: Vec<_> = failures.iter().filter(|(id, _)| !known.contains_key(*id)).collect();
-    let fixed: Vec<_> = known.keys().filter(|id| !failures.contains_key(*id)).collect();
+    let unexpected: Vec<_> = failures
+        .iter()
+        .filter(|(id, _)| !known.contains_key(*id))
+        .collect();
+    let fixed: Vec<_> = known
+        .keys()
+        .filter(|id| !failures.contains_key(*id))
+        .collect();
     for (id, why) in &failures {
-        let mark = if known.contains_key(id) { "known" } else { "NEW" };
+        let mark = if known.contains_key(id) {
+            "known"
+        } else {
+            "NEW"
+        };
         println!("  {mark} failure {id}: {why}");
     }
     for id in &fixed {

@@ -12,8 +12,14 @@ impl Normalizer {
         let get = |k: &str, d: &str| placeholders[k].as_str().unwrap_or(d).to_string();
         Normalizer {
             replacements: vec![
-                (sm_name.to_string(), get("state_machine_name", "<ArnPart_0idx>")),
-                (exec_name.to_string(), get("execution_name", "<ExecArnPart_0idx>")),
+                (
+                    sm_name.to_string(),
+                    get("state_machine_name", "<ArnPart_0idx>"),
+                ),
+                (
+                    exec_name.to_string(),
+                    get("execution_name", "<ExecArnPart_0idx>"),
+                ),
                 ("arn:aws:".to_string(), get("partition", "arn:<partition>:")),
                 ("us-east-1".to_string(), get("region", "<region>")),
             ],
@@ -42,7 +48,8 @@ impl Normalizer {
                     .map(|(k, x)| {
                         let x = match x {
                             Value::String(s)
-                                if k.to_ascii_lowercase().contains("timestamp") && !is_timestamp(s) =>
+                                if k.to_ascii_lowercase().contains("timestamp")
+                                    && !is_timestamp(s) =>
                             {
                                 Value::String("timestamp".into())
                             }
@@ -89,7 +96,8 @@ pub fn matches(expected: &Value, actual: &Value, masks: &[String]) -> bool {
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
         (Value::Object(e), Value::Object(a)) => {
             e.len() == a.len()
-                && e.iter().all(|(k, ev)| a.get(k).is_some_and(|av| matches(ev, av, masks)))
+                && e.iter()
+                    .all(|(k, ev)| a.get(k).is_some_and(|av| matches(ev, av, masks)))
         }
         (Value::Array(e), Value::Array(a)) => {
             e.len() == a.len() && e.iter().zip(a).all(|(x, y)| matches(x, y, masks))
@@ -151,7 +159,9 @@ fn find_token(s: &str) -> Option<(usize, usize)> {
         if let Some(len) = s[a + 1..].find('>') {
             let inner = &s[a + 1..a + 1 + len];
             if !inner.is_empty()
-                && inner.chars().all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c))
+                && inner
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_:-.".contains(c))
             {
                 return Some((a, a + 2 + len));
             }
@@ -171,7 +181,9 @@ fn event_form(event: &engine::HistoryEvent, norm: &Normalizer) -> Value {
                 let parsed: Map<String, Value> = d
                     .iter()
                     .map(|(k, x)| match x {
-                        Value::String(s) if s.starts_with('{') => (k.clone(), norm.text_field(Some(s))),
+                        Value::String(s) if s.starts_with('{') => {
+                            (k.clone(), norm.text_field(Some(s)))
+                        }
                         Value::Object(inner) if k == "assignedVariables" => (
                             k.clone(),
                             Value::Object(
@@ -207,14 +219,20 @@ pub fn compare_history(
         want.sort();
         got.sort();
         if want != got {
-            return Err(format!("event types differ (sorted): got {got:?} expected {want:?}"));
+            return Err(format!(
+                "event types differ (sorted): got {got:?} expected {want:?}"
+            ));
         }
         return Ok(());
     }
     let want: Vec<String> = expected.iter().map(type_of).collect();
     let got: Vec<String> = actual.iter().map(type_of).collect();
     if want != got {
-        let at = want.iter().zip(&got).position(|(a, b)| a != b).unwrap_or(want.len().min(got.len()));
+        let at = want
+            .iter()
+            .zip(&got)
+            .position(|(a, b)| a != b)
+            .unwrap_or(want.len().min(got.len()));
         return Err(format!(
             "event {} is {:?}, expected {:?} ({} events, expected {})",
             at + 1,
