@@ -12,6 +12,7 @@ pub fn build(
     active: &Active,
     task_token: Option<&str>,
     map_item: Option<(usize, &Value)>,
+    retriable: bool,
 ) -> Value {
     let info = &exec.info;
     let mut execution = Map::new();
@@ -42,8 +43,8 @@ pub fn build(
 
     let mut ctx = Map::new();
     ctx.insert("Execution".into(), Value::Object(execution));
-    ctx.insert("State".into(), Value::Object(state));
     ctx.insert("StateMachine".into(), Value::Object(machine));
+    ctx.insert("State".into(), Value::Object(state));
     if let Some(token) = task_token {
         let mut task = Map::new();
         task.insert("Token".into(), Value::String(token.to_string()));

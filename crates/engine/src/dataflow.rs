@@ -43,7 +43,16 @@ impl Env {
             scope.snapshot()
         };
         Env {
-            context: crate::context::build(exec, active, task_token, map_item),
+            context: crate::context::build(
+                exec,
+                active,
+                task_token,
+                map_item,
+                matches!(
+                    def.kind,
+                    asl::StateKind::Task(_) | asl::StateKind::Parallel(_) | asl::StateKind::Map(_)
+                ),
+            ),
             vars,
             state: active.name.clone(),
             entered_id: active.entered_id,

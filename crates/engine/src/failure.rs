@@ -62,15 +62,16 @@ impl Failure {
         })
     }
 
-    /// The error output a Catch passes on: `{"Error": …, "Cause": …}`.
+    /// The error output a Catch passes on: `{"Error": …, "Cause": …}`, with `null`
+    /// for a part that is missing or empty.
     pub fn error_output(&self) -> Value {
+        let part = |p: &Option<String>| match p {
+            Some(s) if !s.is_empty() => Value::String(s.clone()),
+            _ => Value::Null,
+        };
         let mut m = Map::new();
-        if let Some(e) = &self.error {
-            m.insert("Error".into(), Value::String(e.clone()));
-        }
-        if let Some(c) = &self.cause {
-            m.insert("Cause".into(), Value::String(c.clone()));
-        }
+        m.insert("Error".into(), part(&self.error));
+        m.insert("Cause".into(), part(&self.cause));
         Value::Object(m)
     }
 }

@@ -128,19 +128,21 @@ fn integer_path(env: &Env, field: &str, text: &str, input: &Value) -> Result<f64
     let v = path
         .evaluate(input, &env.scope())
         .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
-    match &v {
-        Value::Number(n) if n.as_i64().is_some() || n.as_u64().is_some() => {
-            Ok(n.as_f64().unwrap_or(0.0))
-        }
-        Value::Number(n) if field == "ToleratedFailurePercentagePath" => {
-            Ok(n.as_f64().unwrap_or(0.0))
-        }
+    let number = match &v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    let float = field == "ToleratedFailurePercentagePath";
+    match number {
+        Some(n) if float || n.fract() == 0.0 => Ok(n),
         _ => Err(env.runtime(&format!(
-            "The {field} field refers to value \"{}\" which is not a valid integer: {text}",
+            "The {field} field refers to value \"{}\" which is not a valid {}: {text}",
             match &v {
                 Value::String(s) => s.clone(),
                 other => payload_text(other),
-            }
+            },
+            if float { "float" } else { "integer" }
         ))),
     }
 }

@@ -15,8 +15,7 @@ use crate::failure::{Failure, Origin, prefixed};
 
 /// Whether a string is a `{% … %}` expression.
 pub(crate) fn is_expression(text: &str) -> bool {
-    let t = text.trim();
-    t.starts_with("{%") && t.ends_with("%}") && t.len() >= 4
+    text.starts_with("{%") && text.ends_with("%}") && text.len() >= 4
 }
 
 /// The expression inside `{% … %}`, trimmed.
