@@ -22,6 +22,10 @@ pub struct HistoryEvent {
     /// Milliseconds since the Unix epoch, from the clock the caller supplies.
     pub timestamp: i64,
     pub details: EventDetails,
+    /// The execution input's original text, when this event's payload is still that
+    /// input: AWS keeps the text verbatim (whitespace included) until a state
+    /// transforms the value.
+    pub verbatim: Option<Arc<str>>,
 }
 
 /// The state types as they appear in event type names (`PassStateEntered`).
@@ -183,6 +187,20 @@ fn payload_json(key: &str, v: &Value) -> (String, Value) {
     (key.to_string(), Value::String(payload_text(v)))
 }
 
+impl EventDetails {
+    /// The document this event carries, if any.
+    pub fn payload(&self) -> Option<&Payload> {
+        use EventDetails::*;
+        match self {
+            ExecutionStarted { input, .. } | StateEntered { input, .. } => Some(input),
+            ExecutionSucceeded { output } | StateExited { output, .. } => Some(output),
+            TaskScheduled { parameters, .. } => Some(parameters),
+            LambdaFunctionScheduled { input, .. } | ActivityScheduled { input, .. } => Some(input),
+            _ => None,
+        }
+    }
+}
+
 fn truncated(key: &str) -> (String, Value) {
     (key.to_string(), json!({"truncated": false}))
 }
@@ -260,7 +278,14 @@ impl HistoryEvent {
             "previousEventId".into(),
             Value::from(self.previous_event_id),
         );
-        if let Some((key, details)) = self.details_json() {
+        if let Some((key, mut details)) = self.details_json() {
+            if let (Some(text), Value::Object(d)) = (&self.verbatim, &mut details) {
+                for field in ["input", "output", "parameters"] {
+                    if let Some(slot) = d.get_mut(field) {
+                        *slot = Value::String(text.to_string());
+                    }
+                }
+            }
             m.insert(key.to_string(), details);
         }
         Value::Object(m)

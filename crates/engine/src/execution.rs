@@ -28,6 +28,8 @@ pub struct ExecutionInfo {
     pub region: String,
     pub account: String,
     pub redrive_count: u32,
+    /// The input exactly as the caller sent it, when it is known.
+    pub input_text: Option<Arc<str>>,
     /// Seeds `States.UUID`, `States.MathRandom`, jitter and task tokens; recorded
     /// with the execution so that a replay draws the same values.
     pub seed: u64,
@@ -406,11 +408,16 @@ impl Execution {
     pub(crate) fn record(&mut self, previous: u64, details: EventDetails) -> u64 {
         let id = self.next_event_id;
         self.next_event_id += 1;
+        let verbatim = match (&self.info.input_text, details.payload()) {
+            (Some(text), Some(p)) if Arc::ptr_eq(p, &self.input) => Some(text.clone()),
+            _ => None,
+        };
         self.out.events.push(HistoryEvent {
             id,
             previous_event_id: previous,
             timestamp: self.now,
             details,
+            verbatim,
         });
         id
     }

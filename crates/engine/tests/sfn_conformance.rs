@@ -91,6 +91,7 @@ fn run_case(case: &Value) -> Verdict {
         region: "us-east-1".into(),
         account: "111111111111".into(),
         redrive_count: 0,
+        input_text: Some(python_json(&case["input"]).into()),
         seed: 42,
     };
     let mut responses: HashMap<String, Vec<TaskOutcome>> = HashMap::new();
@@ -184,6 +185,24 @@ fn run_case(case: &Value) -> Verdict {
         }
     }
     Verdict::Pass
+}
+
+/// JSON text as the recording client wrote it (Python's `json.dumps` separators).
+fn python_json(v: &Value) -> String {
+    match v {
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(python_json).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, x)| format!("{}: {}", Value::String(k.clone()), python_json(x)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
 }
 
 fn short(v: &Value) -> String {
