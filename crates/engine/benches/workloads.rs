@@ -19,7 +19,7 @@ fn bench(c: &mut Criterion) {
     for id in IDS {
         let workload = Workload::load(id);
         if let Err(e) = workload.verify() {
-            panic!("{e}");
+            panic!("{} is not measured: {e}", workload.name);
         }
         group.throughput(Throughput::Elements(workload.total_transitions()));
         group.bench_function(id, |b| b.iter(|| black_box(workload.run())));

@@ -105,36 +105,71 @@ fn choice_loop(iterations: u64) -> Workload {
     )
 }
 
+/// The same loop with the increment done by a `bench-inc` Task: the interpreter
+/// hands back a decision at every task, so the history leaves it in small pieces.
+fn task_loop(iterations: u64) -> Workload {
+    let asl = json!({
+        "StartAt": "Init",
+        "States": {
+            "Init": {"Type": "Pass", "Result": {"n": 0}, "Next": "Check"},
+            "Check": {
+                "Type": "Choice",
+                "Choices": [{"Variable": "$.n", "NumericGreaterThanEquals": iterations, "Next": "Done"}],
+                "Default": "Inc"
+            },
+            "Inc": {"Type": "Task", "Resource": common::BENCH_INC, "Next": "Check"},
+            "Done": {"Type": "Succeed"}
+        }
+    });
+    Workload::new(
+        "task-loop",
+        &format!("task-loop x{iterations}"),
+        parse_definition(&asl.to_string(), "task loop"),
+        json!({}),
+        json!({ "n": iterations }),
+        1,
+        2 * iterations + 3,
+    )
+}
+
+/// Peak heap of one execution with history dropped and kept, at two loop lengths.
 fn history_demo() {
     println!();
-    println!("Memory vs. history length (W2 choice loop, one execution):");
+    println!("Memory vs. history length (one execution; peak heap above what was live before it):");
     println!(
-        "{:<10} {:>12} {:>8} {:>16} {:>16}",
-        "iterations", "transitions", "events", "peak heap, drop", "peak heap, keep"
+        "{:<22} {:>12} {:>8} {:>18} {:>18}",
+        "loop", "transitions", "events", "history dropped", "history kept"
     );
-    for iterations in [1_000, 10_000] {
-        let workload = choice_loop(iterations);
-        if let Err(e) = workload.verify() {
-            panic!("{e}");
+    type Make = fn(u64) -> Workload;
+    let loops: [(&str, Make); 2] = [("W2 Choice+Pass", choice_loop), ("Choice+Task", task_loop)];
+    for (what, make) in loops {
+        for iterations in [1_000, 10_000] {
+            let workload = make(iterations);
+            if let Err(e) = workload.verify() {
+                panic!("{e}");
+            }
+            let mut peaks = [0usize; 2];
+            let mut events = 0;
+            for (keep, peak) in [false, true].into_iter().zip(peaks.iter_mut()) {
+                let base = heap_mark();
+                let outcome = workload.execute(0, keep);
+                *peak = HEAP.peak_usage().saturating_sub(base);
+                assert!(matches!(outcome.status, Status::Succeeded { .. }));
+                assert_eq!(
+                    outcome.history.len() as u64,
+                    if keep { outcome.event_count } else { 0 }
+                );
+                events = outcome.event_count;
+            }
+            println!(
+                "{:<22} {:>12} {:>8} {:>18} {:>18}",
+                format!("{what} x{iterations}"),
+                workload.transitions,
+                events,
+                kib(peaks[0]),
+                kib(peaks[1])
+            );
         }
-        let mut peaks = [0usize; 2];
-        let mut events = 0;
-        for (keep, peak) in [false, true].into_iter().zip(peaks.iter_mut()) {
-            let base = heap_mark();
-            let outcome = workload.execute(0, keep);
-            *peak = HEAP.peak_usage().saturating_sub(base);
-            assert!(matches!(outcome.status, Status::Succeeded { .. }));
-            assert_eq!(outcome.history.len() as u64, if keep { outcome.event_count } else { 0 });
-            events = outcome.event_count;
-        }
-        println!(
-            "{:<10} {:>12} {:>8} {:>16} {:>16}",
-            iterations,
-            workload.transitions,
-            events,
-            kib(peaks[0]),
-            kib(peaks[1])
-        );
     }
 }
 

@@ -27,12 +27,12 @@ pub fn build(
     execution.insert("RedriveCount".into(), Value::from(info.redrive_count));
 
     let mut state = Map::new();
-    state.insert(
-        "EnteredTime".into(),
-        Value::String(format_timestamp(active.entered_time)),
-    );
     state.insert("Name".into(), Value::String(active.name.clone()));
-    state.insert("RetryCount".into(), Value::from(active.retry_count()));
+    let entered = format_timestamp(active.entered_time);
+    state.insert("EnteredTime".into(), Value::String(entered));
+    if retriable {
+        state.insert("RetryCount".into(), Value::from(active.retry_count()));
+    }
 
     let mut machine = Map::new();
     machine.insert("Id".into(), Value::String(info.state_machine_arn.clone()));

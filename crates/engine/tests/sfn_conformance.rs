@@ -57,7 +57,17 @@ fn runnable(case: &Value) -> Result<(), String> {
 fn run_case(case: &Value) -> Verdict {
     let kind = case["kind"].as_str().unwrap_or("");
     let definition_text = serde_json::to_string(&case["definition"]).unwrap_or_default();
-    let (definition, diagnostics) = asl::parse(&definition_text);
+    let machine_type = if case["state_machine_type"].as_str() == Some("EXPRESS") {
+        asl::StateMachineType::Express
+    } else {
+        asl::StateMachineType::Standard
+    };
+    let (definition, diagnostics) = asl::parse_with(
+        &definition_text,
+        &asl::ParseOptions {
+            state_machine_type: machine_type,
+        },
+    );
     if kind == "invalid_definition" {
         return if diagnostics.is_empty() {
             Verdict::Fail("definition accepted, AWS rejected it".into())
@@ -150,6 +160,9 @@ fn run_case(case: &Value) -> Verdict {
         Status::Succeeded { output } => {
             if let Some(want) = expected.get("output") {
                 let got = norm.value(output);
+                if std::env::var("STEPWISE_CASE").is_ok_and(|c| case["id"] == c.as_str()) {
+                    println!("got      {got}\nexpected {want}");
+                }
                 if !matches(want, &got, &masks) {
                     return Verdict::Fail(format!(
                         "output {} expected {}",

@@ -130,6 +130,7 @@ impl Workload {
             region: "us-east-1".into(),
             account: "123456789012".into(),
             redrive_count: 0,
+            input_text: None,
             seed: 1,
         };
         Workload {

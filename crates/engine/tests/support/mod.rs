@@ -30,7 +30,7 @@ impl Normalizer {
         if is_timestamp(s) {
             return "date".to_string();
         }
-        let mut out = s.to_string();
+        let mut out = replace_timestamps(s);
         for (from, to) in &self.replacements {
             if out.contains(from.as_str()) {
                 out = out.replace(from.as_str(), to);
@@ -73,6 +73,61 @@ impl Normalizer {
             },
         }
     }
+}
+
+/// Replaces every embedded `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with `date`.
+fn replace_timestamps(s: &str) -> String {
+    let b = s.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i + 19 < b.len() + 1 {
+        let shape = (0..4).all(|k| digit(i + k))
+            && b.get(i + 4) == Some(&b'-')
+            && digit(i + 5)
+            && digit(i + 6)
+            && b.get(i + 7) == Some(&b'-')
+            && digit(i + 8)
+            && digit(i + 9)
+            && b.get(i + 10) == Some(&b'T')
+            && digit(i + 11)
+            && digit(i + 12)
+            && b.get(i + 13) == Some(&b':')
+            && digit(i + 14)
+            && digit(i + 15)
+            && b.get(i + 16) == Some(&b':')
+            && digit(i + 17)
+            && digit(i + 18);
+        if shape {
+            let mut j = i + 19;
+            if b.get(j) == Some(&b'.') {
+                j += 1;
+                while digit(j) {
+                    j += 1;
+                }
+            }
+            let zone = match b.get(j) {
+                Some(b'Z') => Some(j + 1),
+                Some(b'+') | Some(b'-')
+                    if digit(j + 1) && digit(j + 2) && b.get(j + 3) == Some(&b':') =>
+                {
+                    Some(j + 6)
+                }
+                _ => None,
+            };
+            if let Some(end) = zone {
+                out.push_str(&s[copied..i]);
+                out.push_str("date");
+                copied = end.min(s.len());
+                i = copied;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[copied..]);
+    out
 }
 
 /// An ISO-8601 timestamp with a zone, as the corpus replaced by `date`.
