@@ -167,7 +167,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
     } else {
         serde_json::to_string(&value)?
     };
-    println!("{text}");
+    io::print_line(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 

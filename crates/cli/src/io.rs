@@ -2,7 +2,7 @@
 //! and drawing random numbers for execution names and seeds.
 
 use std::hash::{BuildHasher, Hasher};
-use std::io::Read;
+use std::io::{Read, Write};
 
 use anyhow::{Context, Result};
 use serde_json::Value;
@@ -35,6 +35,18 @@ pub fn json_arg(arg: &str, error: &str, what: &str) -> Result<Value> {
     let text = text_arg(arg)?;
     serde_json::from_str(&text)
         .map_err(|e| Failure::new(error, format!("{what} is not valid JSON: {e}")).into())
+}
+
+/// Prints one line on standard output; a closed pipe (`stepwise … | head`)
+/// ends the output quietly instead of failing.
+pub fn print_line(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::Error::new(e).context("could not write to standard output"))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// 64 random bits: from the operating system, or failing that from the hasher

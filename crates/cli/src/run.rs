@@ -198,11 +198,11 @@ pub fn main(args: Args) -> Result<ExitCode> {
             "cause": cause,
             "history": history,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        io::print_line(&serde_json::to_string_pretty(&doc)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(output) = output {
-        println!("{}", serde_json::to_string(&output)?);
+        io::print_line(&serde_json::to_string(&output)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     eprintln!("status: {}", outcome.status.name());

@@ -16,21 +16,19 @@ pub fn main(args: Args) -> Result<ExitCode> {
     let text = crate::io::read_file(&args.file)?;
     let (_, diags) = asl::parse(&text);
     if diags.is_empty() {
-        println!("valid");
+        crate::io::print_line("valid")?;
         return Ok(ExitCode::SUCCESS);
     }
     for d in &diags {
-        println!("{d}");
+        crate::io::print_line(&d.to_string())?;
     }
     let n = diags.len();
-    println!(
-        "{n} problem{} found in {}",
-        if n == 1 { "" } else { "s" },
-        if args.file == "-" {
-            "<stdin>"
-        } else {
-            &args.file
-        }
-    );
+    let file = if args.file == "-" {
+        "<stdin>"
+    } else {
+        &args.file
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    crate::io::print_line(&format!("{n} problem{plural} found in {file}"))?;
     Ok(ExitCode::FAILURE)
 }
