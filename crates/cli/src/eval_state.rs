@@ -119,7 +119,10 @@ fn jsonpath_flow(
             Some(t) => template(env, t, &r)?,
             None => r,
         },
-        (_, None) => return Ok(flow),
+        (_, None) => {
+            eprintln!("(no --result given: the flow stops at the Task's parameters)");
+            return Ok(flow);
+        }
     };
     flow.insert("result".into(), result.clone());
     if let Some(assign) = &state.assign {
@@ -205,7 +208,10 @@ fn jsonata_flow(
             flow.insert("arguments".into(), arguments);
             match r {
                 Some(r) => Some(r),
-                None => return Ok(flow),
+                None => {
+                    eprintln!("(no --result given: the flow stops at the Task's arguments)");
+                    return Ok(flow);
+                }
             }
         }
     };

@@ -122,6 +122,16 @@ pub fn main(args: Args) -> Result<ExitCode> {
     };
 
     let input_text = io::text_arg(&args.input)?;
+    let max = Limits::default().max_payload_bytes;
+    if input_text.len() > max {
+        bail!(Failure::new(
+            "ValidationException",
+            format!(
+                "1 validation error detected: Value at 'input' failed to satisfy constraint: \
+                 Member must have length less than or equal to {max}"
+            ),
+        ));
+    }
     let input: Value = serde_json::from_str(&input_text).map_err(|e| {
         Failure::new(
             "InvalidExecutionInput",

@@ -1,79 +1,10 @@
-//! End-to-end tests of the `stepwise` binary: small definitions written to a
-//! temporary directory, run through `run`, `validate` and `eval`.
+//! End-to-end tests of `stepwise run` and `stepwise validate`: small
+//! definitions written to a temporary directory and run by the built binary.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use common::{stepwise, stepwise_with_stdin, temp_dir, types, write};
 use serde_json::{Value, json};
-
-/// A fresh directory for one test.
-fn temp_dir() -> PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "stepwise-cli-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-/// Writes `value` as `name` in `dir`, returning its path.
-fn write(dir: &std::path::Path, name: &str, value: &Value) -> String {
-    let path = dir.join(name);
-    std::fs::write(&path, value.to_string()).expect("write file");
-    path.to_string_lossy().into_owned()
-}
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
-    }
-}
-
-fn stepwise_with_stdin(args: &[&str], stdin: &str) -> Out {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_stepwise"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start stepwise");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(stdin.as_bytes())
-        .expect("write stdin");
-    let out = child.wait_with_output().expect("wait for stepwise");
-    Out {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn stepwise(args: &[&str]) -> Out {
-    stepwise_with_stdin(args, "")
-}
-
-fn types(history: &Value) -> Vec<String> {
-    history
-        .as_array()
-        .expect("history array")
-        .iter()
-        .map(|e| e["type"].as_str().unwrap_or("").to_string())
-        .collect()
-}
 
 fn pass_chain() -> Value {
     json!({"StartAt": "A", "States": {
@@ -440,6 +371,32 @@ fn virtual_clock_skips_a_one_hour_wait() {
 }
 
 #[test]
+fn real_clock_really_waits() {
+    let dir = temp_dir();
+    let def = json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 1, "End": true}}});
+    let file = write(&dir, "wait.json", &def);
+    let started = std::time::Instant::now();
+    let out = stepwise(&["run", &file, "--input", "[1]"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json(), json!([1]));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(900));
+}
+
+#[test]
+fn run_rejects_an_input_over_256_kib() {
+    let dir = temp_dir();
+    let file = write(&dir, "chain.json", &pass_chain());
+    let input = write(&dir, "big.json", &json!({"a": "x".repeat(300_000)}));
+    let out = stepwise(&["run", &file, "--input", &format!("@{input}")]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("error: ValidationException"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn validate_reports_each_diagnostic_with_its_pointer() {
     let dir = temp_dir();
     let def = json!({"StartAt": "Charge", "States": {"Charge": {
@@ -473,174 +430,5 @@ fn validate_accepts_a_valid_file_and_stdin() {
         out.stdout.contains("INVALID_JSON_DESCRIPTION"),
         "{}",
         out.stdout
-    );
-}
-
-#[test]
-fn eval_jsonpath() {
-    let out = stepwise(&[
-        "eval",
-        "--jsonpath",
-        "$.a.b",
-        "--input",
-        r#"{"a": {"b": [1, 2]}}"#,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.json(), json!([1, 2]));
-
-    let out = stepwise(&[
-        "eval",
-        "--jsonpath",
-        "$.items[?(@.p > 1)].p",
-        "--input",
-        r#"{"items": [{"p": 1}, {"p": 2}, {"p": 3}]}"#,
-    ]);
-    assert_eq!(out.json(), json!([2, 3]));
-
-    let out = stepwise(&["eval", "--jsonpath", "$.missing", "--input", "{}"]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("error: States.Runtime"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("Invalid path '$.missing'"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn eval_template_with_intrinsics() {
-    let out = stepwise(&[
-        "eval",
-        "--template",
-        r#"{"x.$": "States.Format('{} is {}', $.a, $.b)", "k": 1, "list.$": "States.Array($.b, 3)"}"#,
-        "--input",
-        r#"{"a": "answer", "b": 42}"#,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.json(),
-        json!({"x": "answer is 42", "k": 1, "list": [42, 3]})
-    );
-}
-
-#[test]
-fn eval_jsonata_binds_the_input_twice() {
-    let dir = temp_dir();
-    let order = write(
-        &dir,
-        "order.json",
-        &json!({"items": [{"price": 2}, {"price": 3.5}]}),
-    );
-    let input = format!("@{order}");
-    let out = stepwise(&["eval", "--jsonata", "$sum(items.price)", "--input", &input]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.json(), json!(5.5));
-
-    let out = stepwise(&[
-        "eval",
-        "--jsonata",
-        "{% $states.input.items[1].price %}",
-        "--input",
-        &input,
-    ]);
-    assert_eq!(out.json(), json!(3.5));
-
-    let out = stepwise(&["eval", "--jsonata", "$sum(", "--input", &input]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("error: States.QueryEvaluationError"),
-        "{}",
-        out.stderr
-    );
-}
-
-#[test]
-fn eval_state_shows_a_task_data_flow() {
-    let state = json!({
-        "Type": "Task",
-        "Resource": "arn:aws:states:::lambda:invoke",
-        "InputPath": "$.order",
-        "Parameters": {"FunctionName": "f", "Payload.$": "$"},
-        "ResultSelector": {"body.$": "$.Payload"},
-        "ResultPath": "$.res",
-        "OutputPath": "$.res",
-        "Next": "Elsewhere"
-    });
-    let out = stepwise(&[
-        "eval",
-        "--state",
-        &state.to_string(),
-        "--input",
-        r#"{"order": {"id": 1}}"#,
-        "--result",
-        r#"{"Payload": {"ok": 1}, "StatusCode": 200}"#,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
-    assert_eq!(doc["input"], json!({"order": {"id": 1}}));
-    assert_eq!(doc["effectiveInput"], json!({"id": 1}));
-    assert_eq!(
-        doc["parameters"],
-        json!({"FunctionName": "f", "Payload": {"id": 1}})
-    );
-    assert_eq!(doc["result"], json!({"body": {"ok": 1}}));
-    assert_eq!(doc["output"], json!({"body": {"ok": 1}}));
-}
-
-#[test]
-fn eval_state_shows_a_pass_data_flow() {
-    let state = json!({"Type": "Pass", "Result": {"a": 1}, "ResultPath": "$.r", "End": true});
-    let out = stepwise(&[
-        "eval",
-        "--state",
-        &state.to_string(),
-        "--input",
-        r#"{"z": 0}"#,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let doc = out.json();
-    assert_eq!(doc["result"], json!({"a": 1}));
-    assert_eq!(doc["output"], json!({"z": 0, "r": {"a": 1}}));
-
-    let state = json!({"Type": "Pass", "QueryLanguage": "JSONata",
-        "Output": {"next": "{% $states.input.z + 1 %}"}, "End": true});
-    let out = stepwise(&[
-        "eval",
-        "--state",
-        &state.to_string(),
-        "--input",
-        r#"{"z": 1}"#,
-    ]);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.json()["output"], json!({"next": 2}));
-}
-
-#[test]
-fn eval_state_errors_name_the_problem() {
-    let state = json!({"Type": "Pass", "InputPath": "$.nope", "End": true});
-    let out = stepwise(&["eval", "--state", &state.to_string(), "--input", "{}"]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("error: States.Runtime"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("Invalid path '$.nope'"),
-        "{}",
-        out.stderr
-    );
-
-    let state = json!({"Type": "Pass", "InputPath": "nope", "End": true});
-    let out = stepwise(&["eval", "--state", &state.to_string()]);
-    assert_eq!(out.code, 1);
-    assert!(
-        out.stderr.contains("/States/State/InputPath"),
-        "{}",
-        out.stderr
     );
 }
