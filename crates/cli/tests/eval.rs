@@ -173,3 +173,62 @@ fn eval_state_errors_name_the_problem() {
         out.stderr
     );
 }
+
+#[test]
+fn eval_state_shows_a_jsonata_task_data_flow() {
+    let state = json!({
+        "Type": "Task",
+        "QueryLanguage": "JSONata",
+        "Resource": "arn:aws:states:::lambda:invoke",
+        "Arguments": {"FunctionName": "f", "Payload": "{% $states.input.order %}"},
+        "Assign": {"status": "{% $states.result.StatusCode %}"},
+        "Output": "{% $states.result.Payload %}",
+        "End": true
+    });
+    let out = stepwise(&[
+        "eval",
+        "--state",
+        &state.to_string(),
+        "--input",
+        r#"{"order": {"id": 7}}"#,
+        "--result",
+        r#"{"Payload": {"ok": true}, "StatusCode": 200}"#,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let doc = out.json();
+    assert_eq!(
+        doc["arguments"],
+        json!({"FunctionName": "f", "Payload": {"id": 7}})
+    );
+    assert_eq!(doc["variables"], json!({"status": 200}));
+    assert_eq!(doc["output"], json!({"ok": true}));
+}
+
+#[test]
+fn eval_reads_variables_and_the_context_object() {
+    let out = stepwise(&[
+        "eval",
+        "--template",
+        r#"{"v.$": "$limit", "id.$": "$$.Execution.Id", "x.$": "$.x"}"#,
+        "--input",
+        r#"{"x": 1}"#,
+        "--variables",
+        r#"{"limit": 10}"#,
+        "--context",
+        r#"{"Execution": {"Id": "exec-arn"}}"#,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.json(), json!({"v": 10, "id": "exec-arn", "x": 1}));
+
+    let out = stepwise(&[
+        "eval",
+        "--jsonata",
+        "$limit * 2",
+        "--variables",
+        r#"{"limit": 10}"#,
+    ]);
+    assert_eq!(out.json(), json!(20));
+
+    let out = stepwise(&["eval", "--jsonpath", "$$.StateMachine.Name"]);
+    assert_eq!(out.json(), json!("StateMachine"));
+}
