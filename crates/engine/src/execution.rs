@@ -518,7 +518,8 @@ impl Execution {
             },
             StateKind::Task(t) => match crate::task::schedule(self, id, def, t, active) {
                 Ok(()) => return,
-                Err((active, failure)) => {
+                Err(e) => {
+                    let (active, failure) = *e;
                     self.state_failed(id, def, active, failure);
                     return;
                 }
@@ -526,7 +527,8 @@ impl Execution {
             StateKind::Parallel(p) => {
                 match crate::fanout::start_parallel(self, id, def, p, active) {
                     Ok(()) => return,
-                    Err((active, failure)) => {
+                    Err(e) => {
+                        let (active, failure) = *e;
                         self.state_failed(id, def, active, failure);
                         return;
                     }
@@ -534,7 +536,8 @@ impl Execution {
             }
             StateKind::Map(m) => match crate::fanout::start_map(self, id, def, m, active) {
                 Ok(()) => return,
-                Err((active, failure)) => {
+                Err(e) => {
+                    let (active, failure) = *e;
                     self.state_failed(id, def, active, failure);
                     return;
                 }

@@ -35,7 +35,8 @@ pub(crate) struct Fanout {
     pub tolerated_percentage: Option<f64>,
 }
 
-type Started = Result<(), (Active, Failure)>;
+/// A state that could not start gives its `Active` back with the failure.
+type Started = Result<(), Box<(Active, Failure)>>;
 
 pub(crate) fn start_parallel(
     exec: &mut Execution,
@@ -46,7 +47,7 @@ pub(crate) fn start_parallel(
 ) -> Started {
     let input = match branch_input(exec, frame, def, &active) {
         Ok(i) => i,
-        Err(f) => return Err((active, f)),
+        Err(f) => return Err(Box::new((active, f))),
     };
     exec.emit(frame, EventDetails::ParallelStateStarted);
     let node = exec.frame(frame).node.clone();
@@ -190,7 +191,7 @@ pub(crate) fn start_map(
             launch(exec, frame);
             Ok(())
         }
-        Err(f) => Err((active, f)),
+        Err(f) => Err(Box::new((active, f))),
     }
 }
 

@@ -130,7 +130,7 @@ pub(crate) fn schedule(
     def: &State,
     task: &Task,
     active: Active,
-) -> Result<(), (Active, Failure)> {
+) -> Result<(), Box<(Active, Failure)>> {
     match prepare(exec, frame, def, task, &active) {
         Ok((scheduled, kind, timeout_timer)) => {
             exec.frame_mut(frame).step = Step::Task(Box::new(Pending {
@@ -141,7 +141,7 @@ pub(crate) fn schedule(
             }));
             Ok(())
         }
-        Err(f) => Err((active, f)),
+        Err(f) => Err(Box::new((active, f))),
     }
 }
 
