@@ -6,8 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// Where the AWS-recorded cases live (read-only, shared by the project).
-pub const CASES: &str = "/work/shared/conformance/sfn";
+/// Where the AWS-recorded cases live: `$STEPWISE_CONFORMANCE_DIR/sfn`, or the
+/// project's shared folder beside the checkout.
+pub fn cases_dir() -> PathBuf {
+    match std::env::var("STEPWISE_CONFORMANCE_DIR") {
+        Ok(dir) => PathBuf::from(dir).join("sfn"),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sfn"),
+    }
+}
 
 /// One recorded case, as parsed JSON, with its file path.
 pub struct Case {
@@ -52,8 +58,9 @@ fn substitute(v: &mut Value) {
 /// Every case file under the conformance folder, sorted by path.
 pub fn all_cases() -> Vec<Case> {
     let mut out = Vec::new();
-    let Ok(dirs) = std::fs::read_dir(CASES) else {
-        panic!("conformance cases not found at {CASES}");
+    let root = cases_dir();
+    let Ok(dirs) = std::fs::read_dir(&root) else {
+        panic!("conformance cases not found at {}", root.display());
     };
     for dir in dirs.flatten() {
         if !dir.path().is_dir() {

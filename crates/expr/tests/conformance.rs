@@ -12,7 +12,13 @@ use expr::template::Compiled;
 use expr::{Entropy, NoVariables, Scope};
 use serde_json::{Value, json};
 
-const ROOT: &str = "/work/shared/conformance/sfn";
+/// `$STEPWISE_CONFORMANCE_DIR/sfn`, or the shared folder beside the checkout.
+fn root() -> std::path::PathBuf {
+    match std::env::var("STEPWISE_CONFORMANCE_DIR") {
+        Ok(dir) => std::path::PathBuf::from(dir).join("sfn"),
+        Err(_) => FsPath::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/sfn"),
+    }
+}
 
 /// Deterministic entropy: the recorded random values are masked anyway.
 struct Lcg(u64);
@@ -29,7 +35,7 @@ impl Entropy for Lcg {
 fn case_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
     for dir in ["intrinsic_functions", "base"] {
-        let Ok(entries) = std::fs::read_dir(FsPath::new(ROOT).join(dir)) else {
+        let Ok(entries) = std::fs::read_dir(root().join(dir)) else {
             continue;
         };
         files.extend(
@@ -177,10 +183,11 @@ fn run_case(case: &Value) -> Outcome {
 #[test]
 fn recorded_single_pass_cases() {
     let files = case_files();
-    if files.is_empty() {
-        eprintln!("conformance data not found under {ROOT}; nothing to check");
-        return;
-    }
+    assert!(
+        !files.is_empty(),
+        "conformance data not found under {}",
+        root().display()
+    );
     let (mut passed, mut skipped, mut failures) = (0, 0, Vec::new());
     for file in &files {
         let name = file

@@ -55,7 +55,10 @@ fn unreadable(name: String, why: String) -> Case {
 }
 
 fn suite_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/jsonata")
+    match std::env::var("STEPWISE_CONFORMANCE_DIR") {
+        Ok(dir) => PathBuf::from(dir).join("jsonata"),
+        Err(_) => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/jsonata"),
+    }
 }
 
 fn load_cases(root: &Path) -> Vec<Case> {
