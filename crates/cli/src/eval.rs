@@ -130,7 +130,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         context,
         variables,
         now,
-        entropy: io::Entropy(io::random_u64()),
+        entropy: io::Entropy::new(io::random_u64()),
     };
 
     let value = if let Some(text) = &args.jsonpath {

@@ -96,18 +96,8 @@ pub fn now_millis() -> i64 {
 }
 
 /// Randomness for `States.UUID`, `States.MathRandom` and JSONata's `$random`
-/// in `stepwise eval` (SplitMix64 over a random seed).
-pub struct Entropy(pub u64);
-
-impl expr::Entropy for Entropy {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-}
+/// in `stepwise eval`: the engine's generator over a random seed.
+pub type Entropy = engine::random::SplitMix64;
 
 #[cfg(test)]
 mod tests {

@@ -98,7 +98,7 @@ fn eval_with(
     bindings.push(("states", states));
     let det = Determinism {
         now_millis: exec.now,
-        seed: exec.entropy().next(),
+        seed: exec.entropy().next_u64(),
     };
     match compiled.evaluate(None, &bindings, &det, &Limits::default()) {
         Ok(Some(v)) => Ok(v),

@@ -13,7 +13,7 @@ mod failure;
 mod fanout;
 mod jsonata;
 mod limits;
-mod random;
+pub mod random;
 mod retry;
 pub mod simulate;
 mod states;
