@@ -47,6 +47,9 @@ fn kib(bytes: usize) -> String {
     format!("{:.1} KiB", bytes as f64 / 1024.0)
 }
 
+/// Time after which no further run of a workload is begun.
+const BUDGET: Duration = Duration::from_secs(10);
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -60,23 +63,26 @@ fn report(workload: &Workload, runs: usize, hwm_resets: bool) {
         reset_vm_hwm();
     }
     let base = heap_mark();
-    let times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            black_box(workload.run());
-            start.elapsed()
-        })
-        .collect();
+    let mut times = Vec::with_capacity(runs);
+    let began = Instant::now();
+    // N runs, or fewer for a slow workload: at least one, and none begun after BUDGET.
+    while times.len() < runs && (times.is_empty() || began.elapsed() < BUDGET) {
+        let start = Instant::now();
+        black_box(workload.run());
+        times.push(start.elapsed());
+    }
+    let done = times.len();
     let peak = HEAP.peak_usage().saturating_sub(base);
     let run = median(times);
     let seconds = run.as_secs_f64();
     let transitions = workload.total_transitions() as f64 / seconds;
     let per_execution_ms = seconds * 1e3 / workload.executions as f64;
     println!(
-        "{:<4} {:<28} {:>6} {:>14.0} {:>12.4} {:>12.0} {:>13} {:>12}",
+        "{:<4} {:<28} {:>6} {:>5} {:>14.0} {:>12.4} {:>12.0} {:>13} {:>12}",
         workload.id,
         workload.name,
         workload.executions,
+        done,
         transitions,
         per_execution_ms,
         workload.executions as f64 / seconds,
@@ -183,14 +189,23 @@ fn main() {
     let only: Vec<String> = args.collect();
     let hwm_resets = reset_vm_hwm();
     println!(
-        "Whole executions, history streamed and dropped, outputs checked first; median of {runs} runs."
+        "Whole executions, history streamed and dropped, outputs checked first; median of {runs} runs (fewer past {}s).",
+        BUDGET.as_secs()
     );
     if !hwm_resets {
         println!("(VmHWM cannot be reset here: it is the process's peak so far.)");
     }
     println!(
-        "{:<4} {:<28} {:>6} {:>14} {:>12} {:>12} {:>13} {:>12}",
-        "id", "workload", "execs", "transitions/s", "ms/exec", "execs/s", "peak heap", "VmHWM"
+        "{:<4} {:<28} {:>6} {:>5} {:>14} {:>12} {:>12} {:>13} {:>12}",
+        "id",
+        "workload",
+        "execs",
+        "runs",
+        "transitions/s",
+        "ms/exec",
+        "execs/s",
+        "peak heap",
+        "VmHWM"
     );
     for id in IDS {
         if only.is_empty() || only.iter().any(|o| o == id) {

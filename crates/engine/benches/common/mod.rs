@@ -4,9 +4,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use asl::Definition;
 use engine::simulate::{self, Invoker, RunOutcome, TaskOutcome, VirtualClock};
-use engine::{ExecutionInfo, Limits, Status, TaskRequest};
+use engine::{ExecutionInfo, Limits, Plan, Status, TaskRequest};
 use serde_json::{Value, json};
 
 /// Every workload, in the order the bench README lists them.
@@ -47,7 +46,7 @@ impl Invoker for BenchInc {
 pub struct Workload {
     pub id: String,
     pub name: String,
-    pub definition: Arc<Definition>,
+    pub definition: Arc<Plan>,
     pub input: Value,
     pub expected: Value,
     /// Executions that make one run of the workload.
@@ -66,7 +65,7 @@ fn read_json(path: PathBuf) -> Value {
 }
 
 /// Parses an ASL definition, panicking on any diagnostic.
-pub fn parse_definition(text: &str, what: &str) -> Arc<Definition> {
+pub fn parse_definition(text: &str, what: &str) -> Arc<Plan> {
     let (definition, diagnostics) = asl::parse(text);
     assert!(
         diagnostics.is_empty(),
@@ -77,7 +76,7 @@ pub fn parse_definition(text: &str, what: &str) -> Arc<Definition> {
             .collect::<Vec<_>>()
             .join("; ")
     );
-    Arc::new(definition.unwrap_or_else(|| panic!("{what}: no definition")))
+    Plan::new(definition.unwrap_or_else(|| panic!("{what}: no definition")))
 }
 
 impl Workload {
@@ -115,7 +114,7 @@ impl Workload {
     pub fn new(
         id: &str,
         name: &str,
-        definition: Arc<Definition>,
+        definition: Arc<Plan>,
         input: Value,
         expected: Value,
         executions: u64,
