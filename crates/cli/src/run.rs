@@ -4,7 +4,6 @@
 
 use std::path::Path;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::{Result, bail};
 use engine::simulate::{Clock, Invoker, Mocks, TaskOutcome, VirtualClock};
@@ -177,7 +176,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
     };
 
     let outcome = engine::simulate::run(
-        Arc::new(definition),
+        engine::Plan::new(definition),
         info,
         input,
         Limits::default(),

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use crate::event::Payload;
 use crate::execution::{Active, Execution, FrameId};
 use crate::failure::{Failure, Origin, prefixed};
+use crate::plan::Plan;
 
 /// What an expression may read besides its input: `$$` and the variables.
 pub(crate) struct Env {
@@ -42,8 +43,8 @@ impl Env {
         } else {
             scope.snapshot()
         };
-        Env {
-            context: crate::context::build(
+        let context = if exec.plan.reads_context(def) {
+            crate::context::build(
                 exec,
                 active,
                 task_token,
@@ -52,7 +53,12 @@ impl Env {
                     def.kind,
                     asl::StateKind::Task(_) | asl::StateKind::Parallel(_) | asl::StateKind::Map(_)
                 ),
-            ),
+            )
+        } else {
+            Value::Null
+        };
+        Env {
+            context,
             vars,
             state: active.name.clone(),
             entered_id: active.entered_id,
@@ -91,6 +97,7 @@ fn parse_path(env: &Env, text: &str) -> Result<Path, Failure> {
 /// Selects with a path field (`InputPath`, `OutputPath`): absent keeps the
 /// document, `null` gives `{}`.
 pub(crate) fn select(
+    plan: &Plan,
     env: &Env,
     field: &Option<PathField>,
     doc: &Payload,
@@ -99,7 +106,14 @@ pub(crate) fn select(
         None => Ok(doc.clone()),
         Some(PathField::Null) => Ok(Arc::new(Value::Object(Map::new()))),
         Some(PathField::Path(text)) => {
-            let path = parse_path(env, text)?;
+            let parsed;
+            let path = match plan.path_for(text) {
+                Some(p) => p,
+                None => {
+                    parsed = parse_path(env, text)?;
+                    &parsed
+                }
+            };
             if path.is_root_only() {
                 return Ok(doc.clone());
             }
@@ -117,12 +131,17 @@ pub(crate) fn template(
     template: &Value,
     input: &Value,
 ) -> Result<Value, Failure> {
-    expr::template::evaluate(template, input, &env.scope(), exec.entropy())
-        .map_err(|e| env.expr_failure(e))
+    let plan = exec.plan.clone();
+    match plan.template_for(template) {
+        Some(compiled) => compiled.evaluate(input, &env.scope(), exec.entropy()),
+        None => expr::template::evaluate(template, input, &env.scope(), exec.entropy()),
+    }
+    .map_err(|e| env.expr_failure(e))
 }
 
 /// Places `result` in `raw` at `ResultPath`: absent or `$` replaces, `null` discards.
 pub(crate) fn result_path(
+    plan: &Plan,
     env: &Env,
     field: &Option<PathField>,
     raw: &Payload,
@@ -133,11 +152,19 @@ pub(crate) fn result_path(
         Some(PathField::Null) => Ok(raw.clone()),
         Some(PathField::Path(text)) if text == "$" => Ok(result),
         Some(PathField::Path(text)) => {
-            let path = expr::reference::ReferencePath::parse(text)
-                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+            let parsed;
+            let path = match plan.reference_for(text) {
+                Some(p) => p,
+                None => {
+                    parsed = expr::reference::ReferencePath::parse(text).map_err(|e| {
+                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
+                    })?;
+                    &parsed
+                }
+            };
             let doc = Arc::unwrap_or_clone(raw.clone());
             let value = Arc::unwrap_or_clone(result);
-            expr::reference::set(doc, &path, value)
+            expr::reference::set(doc, path, value)
                 .map(Arc::new)
                 .map_err(|e| env.expr_failure(e))
         }
@@ -155,8 +182,8 @@ pub(crate) fn finish_jsonpath(
     result: Payload,
 ) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
     let assigned = assign(exec, frame, env, &def.assign, &result)?;
-    let merged = result_path(env, &def.result_path, raw, result)?;
-    let output = select(env, &def.output_path, &merged)?;
+    let merged = result_path(&exec.plan, env, &def.result_path, raw, result)?;
+    let output = select(&exec.plan, env, &def.output_path, &merged)?;
     Ok((output, assigned))
 }
 
@@ -202,7 +229,13 @@ pub(crate) fn catch_output(
     match env.language {
         QueryLanguage::JsonPath => {
             let assigned = assign(exec, frame, &env, &catcher.assign, &error_output)?;
-            let output = result_path(&env, &catcher.result_path, &active.input, error_output)?;
+            let output = result_path(
+                &exec.plan,
+                &env,
+                &catcher.result_path,
+                &active.input,
+                error_output,
+            )?;
             Ok((output, assigned))
         }
         QueryLanguage::Jsonata => {

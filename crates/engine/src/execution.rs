@@ -9,12 +9,13 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
-use asl::{Definition, Graph, QueryLanguage, State, StateKind, Transition};
+use asl::{Definition, QueryLanguage, State, StateKind, Transition};
 use serde_json::Value;
 
 use crate::event::{ErrorDetails, EventDetails, HistoryEvent, Payload};
 use crate::failure::{Failure, Origin};
 use crate::fanout::Fanout;
+use crate::plan::{GraphNode, Plan};
 use crate::variables::VarScope;
 
 /// Facts about an execution fixed when it starts (they feed the context object `$$`).
@@ -40,12 +41,17 @@ pub struct ExecutionInfo {
 pub struct Limits {
     /// Largest state input, output or task result, in bytes (AWS: 256 KiB).
     pub max_payload_bytes: usize,
+    /// False for executions whose history nobody reads (Express without logging,
+    /// benchmarks): events are numbered but not kept, so memory follows live data
+    /// even in a long loop that never waits.
+    pub keep_events: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_payload_bytes: 256 * 1024,
+            keep_events: true,
         }
     }
 }
@@ -135,39 +141,6 @@ impl Status {
     }
 }
 
-/// A graph with its nested graphs resolved once, so that starting a branch or an
-/// iteration costs a reference count, not a copy of the definition.
-#[derive(Debug)]
-pub(crate) struct GraphNode {
-    pub graph: Graph,
-    /// Per Parallel/Map state name: its branches (Map: one processor).
-    pub children: HashMap<String, Vec<Arc<GraphNode>>>,
-}
-
-impl GraphNode {
-    fn build(graph: &Graph) -> Arc<GraphNode> {
-        let mut children = HashMap::new();
-        for (name, state) in &graph.states {
-            match &state.kind {
-                StateKind::Parallel(p) => {
-                    children.insert(
-                        name.clone(),
-                        p.branches.iter().map(GraphNode::build).collect(),
-                    );
-                }
-                StateKind::Map(m) => {
-                    children.insert(name.clone(), vec![GraphNode::build(&m.processor)]);
-                }
-                _ => {}
-            }
-        }
-        Arc::new(GraphNode {
-            graph: graph.clone(),
-            children,
-        })
-    }
-}
-
 pub(crate) type FrameId = usize;
 
 /// A running sequence of states: the top level, one Parallel branch or one Map
@@ -224,6 +197,7 @@ pub(crate) enum Step {
 
 /// One execution's folded state.
 pub struct Execution {
+    pub(crate) plan: Arc<Plan>,
     pub(crate) definition: Arc<Definition>,
     pub(crate) info: ExecutionInfo,
     pub(crate) limits: Limits,
@@ -259,16 +233,18 @@ impl Execution {
     /// Starts an execution: records `ExecutionStarted` and runs until the first task,
     /// timer or the end.
     pub fn start(
-        definition: Arc<Definition>,
+        plan: Arc<Plan>,
         info: ExecutionInfo,
         input: Value,
         limits: Limits,
         now: i64,
     ) -> (Execution, Decision) {
-        let root = GraphNode::build(&definition.graph);
+        let root = plan.root.clone();
+        let definition = plan.definition.clone();
         let rng = crate::random::SplitMix64::new(info.seed);
         let input = Arc::new(input);
         let mut exec = Execution {
+            plan,
             definition,
             info,
             limits,
@@ -352,6 +328,11 @@ impl Execution {
         &self.info
     }
 
+    /// How many events the execution has recorded so far.
+    pub fn event_count(&self) -> u64 {
+        self.next_event_id - 1
+    }
+
     pub fn start_time(&self) -> i64 {
         self.start_time
     }
@@ -408,6 +389,9 @@ impl Execution {
     pub(crate) fn record(&mut self, previous: u64, details: EventDetails) -> u64 {
         let id = self.next_event_id;
         self.next_event_id += 1;
+        if !self.limits.keep_events {
+            return id;
+        }
         let verbatim = match (&self.info.input_text, details.payload()) {
             (Some(text), Some(p)) if Arc::ptr_eq(p, &self.input) => Some(text.clone()),
             _ => None,

@@ -22,7 +22,7 @@ pub(crate) struct Fanout {
     /// Map only: iterations are child executions whose events stay out of this history.
     pub distributed: bool,
     /// Running child frames, by branch or item index.
-    pub running: Vec<(usize, FrameId)>,
+    pub running: std::collections::BTreeMap<usize, FrameId>,
     pub results: Vec<Option<Value>>,
     pub done: usize,
     /// Map: the items, the template context, and what to start next.
@@ -57,7 +57,7 @@ pub(crate) fn start_parallel(
         active,
         is_map: false,
         distributed: false,
-        running: Vec::new(),
+        running: Default::default(),
         results: vec![None; count],
         done: 0,
         items: Vec::new(),
@@ -83,7 +83,7 @@ pub(crate) fn start_parallel(
                 input: input.clone(),
             },
         });
-        fanout.running.push((index, child));
+        fanout.running.insert(index, child);
     }
     if count == 0 {
         exec.frame_mut(frame).step = Step::Fanout(Box::new(fanout));
@@ -104,7 +104,7 @@ fn branch_input(
     let env = Env::new(exec, frame, def, active);
     match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             match &def.parameters {
                 Some(t) => Ok(Arc::new(dataflow::template(exec, &env, t, &effective)?)),
                 None => Ok(effective),
@@ -205,7 +205,7 @@ fn prepare_map(
     let env = Env::new(exec, frame, def, active);
     let (effective, items) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             let items = match &map.items_path {
                 None => (*effective).clone(),
                 Some(text) => {
@@ -321,7 +321,7 @@ fn prepare_map(
         },
         is_map: true,
         distributed,
-        running: Vec::new(),
+        running: Default::default(),
         results: vec![None; count],
         done: 0,
         items,
@@ -435,7 +435,7 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
         },
     });
     if let Step::Fanout(f) = &mut exec.frame_mut(frame).step {
-        f.running.push((index, child));
+        f.running.insert(index, child);
         f.next_index = index + 1;
     }
     Ok(())
@@ -456,7 +456,7 @@ pub(crate) fn child_succeeded(
         let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
             return;
         };
-        f.running.retain(|(_, id)| *id != child);
+        f.running.remove(&index);
         f.results[index] = Some(Arc::unwrap_or_clone(output));
         f.done += 1;
         let total = f.results.len();
@@ -506,7 +506,7 @@ pub(crate) fn child_failed(
     let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
         return;
     };
-    f.running.retain(|(_, id)| *id != child);
+    f.running.remove(&index);
     if !f.is_map {
         exec.frame_mut(parent).cursor = child_cursor;
         abort_children(exec, parent);

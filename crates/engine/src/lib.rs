@@ -13,6 +13,7 @@ mod failure;
 mod fanout;
 mod jsonata;
 mod limits;
+mod plan;
 pub mod random;
 mod retry;
 pub mod simulate;
@@ -25,4 +26,5 @@ pub use event::{ErrorDetails, EventDetails, HistoryEvent};
 pub use execution::{
     Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest,
 };
+pub use plan::Plan;
 pub use task::ResourceKind;

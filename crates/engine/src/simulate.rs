@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 
-use asl::Definition;
 use serde_json::Value;
 
 use crate::event::HistoryEvent;
 use crate::execution::{Command, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest};
+use crate::plan::Plan;
 
 /// What a task's integration answered.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,7 +61,7 @@ pub struct RunOutcome {
 
 /// Runs an execution until it ends (or nothing can make progress).
 pub fn run(
-    definition: Arc<Definition>,
+    plan: Arc<Plan>,
     info: ExecutionInfo,
     input: Value,
     limits: Limits,
@@ -69,9 +69,12 @@ pub fn run(
     invoker: &mut dyn Invoker,
     keep_history: bool,
 ) -> RunOutcome {
-    let (mut exec, first) = Execution::start(definition, info, input, limits, clock.now());
+    let limits = Limits {
+        keep_events: limits.keep_events && keep_history,
+        ..limits
+    };
+    let (mut exec, first) = Execution::start(plan, info, input, limits, clock.now());
     let mut history = Vec::new();
-    let mut event_count = 0u64;
     let mut timers: BTreeMap<(i64, u64), ()> = BTreeMap::new();
     let mut timer_due: HashMap<u64, i64> = HashMap::new();
     let mut tasks: VecDeque<TaskRequest> = VecDeque::new();
@@ -79,10 +82,7 @@ pub fn run(
                       history: &mut Vec<HistoryEvent>,
                       tasks: &mut VecDeque<TaskRequest>,
                       timers: &mut BTreeMap<(i64, u64), ()>| {
-        event_count += d.events.len() as u64;
-        if keep_history {
-            history.extend(d.events);
-        }
+        history.extend(d.events);
         for c in d.commands {
             match c {
                 Command::InvokeTask(t) => tasks.push_back(t),
@@ -127,7 +127,7 @@ pub fn run(
     RunOutcome {
         status: exec.status().clone(),
         history,
-        event_count,
+        event_count: exec.event_count(),
     }
 }
 

@@ -43,7 +43,7 @@ pub(crate) fn pass(
     let env = Env::new(exec, frame, def, active);
     let (output, assigned) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             let result = if let Some(result) = &pass.result {
                 Arc::new(result.clone())
             } else if let Some(params) = &def.parameters {
@@ -68,7 +68,9 @@ pub(crate) fn choice(
 ) -> Result<(), Failure> {
     let env = Env::new(exec, frame, def, active);
     let effective = match env.language {
-        QueryLanguage::JsonPath => dataflow::select(&env, &def.input_path, &active.input)?,
+        QueryLanguage::JsonPath => {
+            dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?
+        }
         QueryLanguage::Jsonata => active.input.clone(),
     };
     let mut chosen = None;
@@ -109,7 +111,7 @@ pub(crate) fn choice(
         QueryLanguage::JsonPath => {
             let assigned = dataflow::assign(exec, frame, &env, assign, &effective)?;
             (
-                dataflow::select(&env, &def.output_path, &effective)?,
+                dataflow::select(&exec.plan, &env, &def.output_path, &effective)?,
                 assigned,
             )
         }
@@ -142,8 +144,11 @@ pub(crate) fn succeed(
     let env = Env::new(exec, frame, def, active);
     let (output, _) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
-            (dataflow::select(&env, &def.output_path, &effective)?, None)
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
+            (
+                dataflow::select(&exec.plan, &env, &def.output_path, &effective)?,
+                None,
+            )
         }
         QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
     };
@@ -232,7 +237,9 @@ pub(crate) fn wait(
 ) -> Result<Option<u64>, Failure> {
     let env = Env::new(exec, frame, def, active);
     let effective = match env.language {
-        QueryLanguage::JsonPath => dataflow::select(&env, &def.input_path, &active.input)?,
+        QueryLanguage::JsonPath => {
+            dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?
+        }
         QueryLanguage::Jsonata => active.input.clone(),
     };
     let until = match wait {
@@ -358,10 +365,10 @@ pub(crate) fn finish_wait(
     let env = Env::new(exec, frame, def, active);
     let (output, assigned) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             let assigned = dataflow::assign(exec, frame, &env, &def.assign, &effective)?;
             (
-                dataflow::select(&env, &def.output_path, &effective)?,
+                dataflow::select(&exec.plan, &env, &def.output_path, &effective)?,
                 assigned,
             )
         }

@@ -159,7 +159,7 @@ fn prepare(
     let env = Env::with(exec, frame, def, active, token.as_deref(), None);
     let (parameters, timeout, heartbeat) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&env, &def.input_path, &active.input)?;
+            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             let timeout = seconds_field(
                 exec,
                 &env,

@@ -10,7 +10,6 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use engine::simulate::{Mocks, TaskOutcome, VirtualClock};
 use engine::{ExecutionInfo, Limits, Status};
@@ -118,7 +117,7 @@ fn run_case(case: &Value) -> Verdict {
     let mut clock = VirtualClock(START);
     let input = case["input"].clone();
     let outcome = engine::simulate::run(
-        Arc::new(definition),
+        engine::Plan::new(definition),
         info,
         input,
         Limits::default(),

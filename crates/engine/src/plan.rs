@@ -1,0 +1,216 @@
+//! A definition prepared once for any number of executions: nested graphs
+//! resolved, JSONPath paths and payload templates compiled.
+//!
+//! Compiled forms are found by the address of their source field in the
+//! definition, which the plan owns and never changes, so the interpreter's code
+//! reads the model as written and asks the plan for the compiled form.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use asl::{Definition, Graph, PathField, QueryLanguage, State, StateKind};
+use expr::jsonpath::Path;
+use expr::reference::ReferencePath;
+use expr::template::Compiled;
+use serde_json::Value;
+
+/// A graph with its nested graphs resolved, so that starting a branch or an
+/// iteration costs a reference count, not a copy.
+#[derive(Debug)]
+pub(crate) struct GraphNode {
+    pub graph: Graph,
+    /// Per Parallel/Map state name: its branches (Map: one processor).
+    pub children: HashMap<String, Vec<Arc<GraphNode>>>,
+}
+
+/// A definition ready to run.
+#[derive(Debug)]
+pub struct Plan {
+    pub(crate) definition: Arc<Definition>,
+    pub(crate) root: Arc<GraphNode>,
+    templates: HashMap<usize, Compiled>,
+    paths: HashMap<usize, Path>,
+    references: HashMap<usize, ReferencePath>,
+    /// States (by address) none of whose fields can read the context object.
+    context_free: HashSet<usize>,
+}
+
+fn address<T>(x: &T) -> usize {
+    x as *const T as usize
+}
+
+impl Plan {
+    pub fn new(definition: Definition) -> Arc<Plan> {
+        let definition = Arc::new(definition);
+        let mut plan = Plan {
+            definition: definition.clone(),
+            root: Arc::new(GraphNode {
+                graph: Graph {
+                    comment: None,
+                    start_at: String::new(),
+                    states: Default::default(),
+                },
+                children: HashMap::new(),
+            }),
+            templates: HashMap::new(),
+            paths: HashMap::new(),
+            references: HashMap::new(),
+            context_free: HashSet::new(),
+        };
+        plan.root = plan.build(&definition.graph);
+        Arc::new(plan)
+    }
+
+    pub fn definition(&self) -> &Definition {
+        &self.definition
+    }
+
+    fn build(&mut self, graph: &Graph) -> Arc<GraphNode> {
+        let mut children = HashMap::new();
+        for (name, state) in &graph.states {
+            match &state.kind {
+                StateKind::Parallel(p) => {
+                    let branches = p.branches.iter().map(|b| self.build(b)).collect();
+                    children.insert(name.clone(), branches);
+                }
+                StateKind::Map(m) => {
+                    children.insert(name.clone(), vec![self.build(&m.processor)]);
+                }
+                _ => {}
+            }
+        }
+        let node = Arc::new(GraphNode {
+            graph: graph.clone(),
+            children,
+        });
+        // Compile against the node's own copy: that is what the interpreter reads.
+        for state in node.graph.states.values() {
+            self.compile_state(state);
+        }
+        node
+    }
+
+    fn compile_state(&mut self, state: &State) {
+        let jsonpath = state.language(self.definition.query_language) == QueryLanguage::JsonPath;
+        let mut reads_context = !jsonpath;
+        if jsonpath {
+            for template in [&state.parameters, &state.result_selector, &state.assign]
+                .into_iter()
+                .flatten()
+            {
+                reads_context |= mentions_context(template);
+                self.template(template);
+            }
+            for field in [&state.input_path, &state.output_path]
+                .into_iter()
+                .flatten()
+            {
+                if let PathField::Path(text) = field {
+                    reads_context |= text.contains("$$");
+                    if let Ok(p) = Path::parse(text) {
+                        self.paths.insert(address(text), p);
+                    }
+                }
+            }
+            if let Some(PathField::Path(text)) = &state.result_path
+                && let Ok(r) = ReferencePath::parse(text)
+            {
+                self.references.insert(address(text), r);
+            }
+            for catcher in &state.catch {
+                if let Some(PathField::Path(text)) = &catcher.result_path
+                    && let Ok(r) = ReferencePath::parse(text)
+                {
+                    self.references.insert(address(text), r);
+                }
+                if let Some(a) = &catcher.assign {
+                    reads_context |= mentions_context(a);
+                    self.template(a);
+                }
+            }
+            match &state.kind {
+                StateKind::Map(m) => {
+                    if let Some(t) = &m.item_selector {
+                        reads_context |= mentions_context(t);
+                        self.template(t);
+                    }
+                    reads_context |= m.items_path.as_ref().is_some_and(|p| p.contains("$$"));
+                    reads_context |= m.max_concurrency.is_some()
+                        && !matches!(m.max_concurrency, Some(asl::Dynamic::Literal(_)));
+                    reads_context |= m.tolerated_failure_count.is_some()
+                        || m.tolerated_failure_percentage.is_some();
+                }
+                StateKind::Task(t) => {
+                    reads_context |= t.resource.ends_with(".waitForTaskToken");
+                }
+                StateKind::Choice(c) => {
+                    reads_context |= c
+                        .choices
+                        .iter()
+                        .any(|b| condition_reads_context(&b.condition));
+                    for b in &c.choices {
+                        if let Some(a) = &b.assign {
+                            reads_context |= mentions_context(a);
+                            self.template(a);
+                        }
+                    }
+                }
+                StateKind::Fail(_) | StateKind::Wait(_) => reads_context = true,
+                _ => {}
+            }
+        }
+        if !reads_context {
+            self.context_free.insert(address(state));
+        }
+    }
+
+    fn template(&mut self, template: &Value) {
+        if let Ok(c) = Compiled::new(template) {
+            self.templates.insert(address(template), c);
+        }
+    }
+
+    pub(crate) fn template_for(&self, template: &Value) -> Option<&Compiled> {
+        self.templates.get(&address(template))
+    }
+
+    pub(crate) fn path_for(&self, text: &String) -> Option<&Path> {
+        self.paths.get(&address(text))
+    }
+
+    pub(crate) fn reference_for(&self, text: &String) -> Option<&ReferencePath> {
+        self.references.get(&address(text))
+    }
+
+    /// Whether evaluating this state may read `$$`.
+    pub(crate) fn reads_context(&self, state: &State) -> bool {
+        !self.context_free.contains(&address(state))
+    }
+}
+
+/// Whether a template has a path or intrinsic that could read `$$`.
+fn mentions_context(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains("$$"),
+        Value::Array(a) => a.iter().any(mentions_context),
+        Value::Object(m) => m
+            .iter()
+            .any(|(k, x)| k.contains("$$") || mentions_context(x)),
+        _ => false,
+    }
+}
+
+fn condition_reads_context(c: &asl::Condition) -> bool {
+    match c {
+        asl::Condition::And(all) | asl::Condition::Or(all) => {
+            all.iter().any(condition_reads_context)
+        }
+        asl::Condition::Not(inner) => condition_reads_context(inner),
+        asl::Condition::Compare {
+            variable, operand, ..
+        } => {
+            variable.contains("$$") || matches!(operand, asl::Operand::Path(p) if p.contains("$$"))
+        }
+        asl::Condition::Jsonata(_) => true,
+    }
+}
