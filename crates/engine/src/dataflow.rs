@@ -171,6 +171,37 @@ pub(crate) fn result_path(
     }
 }
 
+/// `ResultPath` on an input the caller gives up: when nothing else holds it, the
+/// result is placed without copying the document.
+fn result_path_owned(
+    plan: &Plan,
+    env: &Env,
+    field: &Option<PathField>,
+    raw: Payload,
+    result: Payload,
+) -> Result<Payload, Failure> {
+    match field {
+        Some(PathField::Path(text)) if text != "$" => {
+            let parsed;
+            let path = match plan.reference_for(text) {
+                Some(p) => p,
+                None => {
+                    parsed = expr::reference::ReferencePath::parse(text).map_err(|e| {
+                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
+                    })?;
+                    &parsed
+                }
+            };
+            let doc = Arc::unwrap_or_clone(raw);
+            let value = Arc::unwrap_or_clone(result);
+            expr::reference::set(doc, path, value)
+                .map(Arc::new)
+                .map_err(|e| env.expr_failure(e))
+        }
+        _ => result_path(plan, env, field, &raw, result),
+    }
+}
+
 /// The JSONPath pipeline after a result exists: ResultSelector is the caller's;
 /// this does ResultPath, OutputPath and Assign.
 pub(crate) fn finish_jsonpath(
@@ -178,11 +209,11 @@ pub(crate) fn finish_jsonpath(
     frame: FrameId,
     env: &Env,
     def: &State,
-    raw: &Payload,
+    raw: Payload,
     result: Payload,
 ) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
     let assigned = assign(exec, frame, env, &def.assign, &result)?;
-    let merged = result_path(&exec.plan, env, &def.result_path, raw, result)?;
+    let merged = result_path_owned(&exec.plan, env, &def.result_path, raw, result)?;
     let output = select(&exec.plan, env, &def.output_path, &merged)?;
     Ok((output, assigned))
 }

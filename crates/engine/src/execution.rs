@@ -486,9 +486,9 @@ impl Execution {
     }
 
     /// Runs (or re-runs, after a retry interval) a state's work.
-    pub(crate) fn execute(&mut self, id: FrameId, def: &State, active: Active) {
+    pub(crate) fn execute(&mut self, id: FrameId, def: &State, mut active: Active) {
         let result = match &def.kind {
-            StateKind::Pass(p) => crate::states::pass(self, id, def, p, &active),
+            StateKind::Pass(p) => crate::states::pass(self, id, def, p, &mut active),
             StateKind::Choice(c) => crate::states::choice(self, id, def, c, &active),
             StateKind::Succeed => crate::states::succeed(self, id, def, &active),
             StateKind::Fail(f) => crate::states::fail(self, id, def, f, &active),

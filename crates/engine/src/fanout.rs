@@ -662,8 +662,8 @@ fn all_done(exec: &mut Execution, frame: FrameId) {
             .map(|r| r.unwrap_or(Value::Null))
             .collect(),
     ));
-    let active = f.active;
-    match crate::states::complete(exec, frame, def, &active, result) {
+    let mut active = f.active;
+    match crate::states::complete(exec, frame, def, &mut active, result) {
         Ok(()) => {}
         Err(failure) => exec.state_failed(frame, def, active, failure),
     }

@@ -38,7 +38,7 @@ pub(crate) fn pass(
     frame: FrameId,
     def: &State,
     pass: &Pass,
-    active: &Active,
+    active: &mut Active,
 ) -> Result<(), Failure> {
     let env = Env::new(exec, frame, def, active);
     let (output, assigned) = match env.language {
@@ -51,7 +51,7 @@ pub(crate) fn pass(
             } else {
                 effective
             };
-            dataflow::finish_jsonpath(exec, frame, &env, def, &active.input, result)?
+            dataflow::finish_jsonpath(exec, frame, &env, def, take_input(active), result)?
         }
         QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
     };
@@ -384,7 +384,7 @@ pub(crate) fn complete(
     exec: &mut Execution,
     frame: FrameId,
     def: &State,
-    active: &Active,
+    active: &mut Active,
     result: Payload,
 ) -> Result<(), Failure> {
     let env = Env::new(exec, frame, def, active);
@@ -394,7 +394,7 @@ pub(crate) fn complete(
                 Some(t) => Arc::new(dataflow::template(exec, &env, t, &result)?),
                 None => result,
             };
-            dataflow::finish_jsonpath(exec, frame, &env, def, &active.input, selected)?
+            dataflow::finish_jsonpath(exec, frame, &env, def, take_input(active), selected)?
         }
         QueryLanguage::Jsonata => {
             jsonata::finish(exec, frame, &env, def, &active.input, Some(&result))?
@@ -402,4 +402,10 @@ pub(crate) fn complete(
     };
     exit(exec, frame, def, active, output, assigned);
     Ok(())
+}
+
+/// Hands the state's input over to ResultPath, its last reader on the JSONPath
+/// path (errors after this point are `States.Runtime`, which no Catch sees).
+fn take_input(active: &mut Active) -> Payload {
+    std::mem::replace(&mut active.input, Arc::new(Value::Null))
 }

@@ -289,7 +289,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
         return;
     }
     let Pending {
-        active,
+        mut active,
         kind,
         timeout_timer,
         ..
@@ -322,7 +322,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
             }
             let output = Arc::new(output);
             record_success(exec, frame, &kind, &task_def.resource, output.clone());
-            match crate::states::complete(exec, frame, def, &active, output) {
+            match crate::states::complete(exec, frame, def, &mut active, output) {
                 Ok(()) => {}
                 Err(f) => exec.state_failed(frame, def, active, f),
             }
