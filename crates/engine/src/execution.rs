@@ -72,6 +72,16 @@ pub enum Input {
     TaskTimedOut {
         task: u64,
     },
+    /// The integration accepted the work and will report later (the service call of
+    /// a `.waitForTaskToken` or `.sync` task returned `output`).
+    TaskSubmitted {
+        task: u64,
+        output: Value,
+    },
+    /// SendTaskHeartbeat: the worker is alive; restarts the HeartbeatSeconds clock.
+    TaskHeartbeat {
+        task: u64,
+    },
     TimerFired {
         timer: u64,
     },
@@ -226,6 +236,10 @@ pub(crate) enum TimerPurpose {
     TaskTimeout {
         task: u64,
     },
+    /// HeartbeatSeconds passed without a heartbeat.
+    TaskHeartbeat {
+        task: u64,
+    },
     ExecutionTimeout,
 }
 
@@ -310,7 +324,17 @@ impl Execution {
                     self.task_result(task, crate::task::Outcome::Failed { error, cause })
                 }
                 Input::TaskTimedOut { task } => {
-                    self.task_result(task, crate::task::Outcome::TimedOut)
+                    self.task_result(task, crate::task::Outcome::TimedOut("States.Timeout"))
+                }
+                Input::TaskSubmitted { task, output } => {
+                    if let Some(&frame) = self.tasks.get(&task) {
+                        crate::task::submitted(self, frame, task, output);
+                    }
+                }
+                Input::TaskHeartbeat { task } => {
+                    if let Some(&frame) = self.tasks.get(&task) {
+                        crate::task::heartbeat(self, frame, task);
+                    }
                 }
                 Input::TimerFired { timer } => self.timer_fired(timer),
                 Input::Stop { error, cause } => self.stop(error, cause),
@@ -691,7 +715,13 @@ impl Execution {
                 self.finish(Status::TimedOut(details));
             }
             TimerPurpose::TaskTimeout { task } => {
-                self.task_result(task, crate::task::Outcome::TimedOut);
+                self.task_result(task, crate::task::Outcome::TimedOut("States.Timeout"));
+            }
+            TimerPurpose::TaskHeartbeat { task } => {
+                self.task_result(
+                    task,
+                    crate::task::Outcome::TimedOut("States.HeartbeatTimeout"),
+                );
             }
             TimerPurpose::Frame(id) => {
                 let Some(frame) = self.frames.get_mut(id).and_then(|f| f.as_mut()) else {

@@ -582,7 +582,11 @@ fn abort_frame(exec: &mut Execution, id: FrameId) {
         Step::Task(p) => {
             exec.tasks.remove(&p.task);
             exec.out.commands.push(Command::CancelTask { task: p.task });
-            if let Some(t) = p.timeout_timer {
+            for t in p
+                .timeout_timer
+                .into_iter()
+                .chain(p.heartbeat.map(|(_, t)| t))
+            {
                 exec.timers.remove(&t);
                 exec.out.commands.push(Command::CancelTimer { timer: t });
             }

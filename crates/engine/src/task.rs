@@ -70,6 +70,8 @@ pub(crate) struct Pending {
     pub task: u64,
     pub kind: ResourceKind,
     pub timeout_timer: Option<u64>,
+    /// HeartbeatSeconds and the timer currently armed for it.
+    pub heartbeat: Option<(u64, u64)>,
 }
 
 /// What the integration reported.
@@ -80,7 +82,8 @@ pub(crate) enum Outcome {
         error: Option<String>,
         cause: Option<String>,
     },
-    TimedOut,
+    /// `States.Timeout` or `States.HeartbeatTimeout`.
+    TimedOut(&'static str),
 }
 
 fn seconds_field(
@@ -132,12 +135,13 @@ pub(crate) fn schedule(
     active: Active,
 ) -> Result<(), Box<(Active, Failure)>> {
     match prepare(exec, frame, def, task, &active) {
-        Ok((scheduled, kind, timeout_timer)) => {
+        Ok(s) => {
             exec.frame_mut(frame).step = Step::Task(Box::new(Pending {
                 active,
-                task: scheduled,
-                kind,
-                timeout_timer,
+                task: s.task,
+                kind: s.kind,
+                timeout_timer: s.timeout_timer,
+                heartbeat: s.heartbeat,
             }));
             Ok(())
         }
@@ -151,7 +155,7 @@ fn prepare(
     def: &State,
     task: &Task,
     active: &Active,
-) -> Result<(u64, ResourceKind, Option<u64>), Failure> {
+) -> Result<Scheduled, Failure> {
     let token = task
         .resource
         .ends_with(".waitForTaskToken")
@@ -274,7 +278,75 @@ fn prepare(
         heartbeat_seconds: heartbeat,
         task_token: token,
     }));
-    Ok((scheduled, kind, timeout_timer))
+    let heartbeat = heartbeat.map(|secs| (secs, arm_heartbeat(exec, scheduled, secs)));
+    Ok(Scheduled {
+        task: scheduled,
+        kind,
+        timeout_timer,
+        heartbeat,
+    })
+}
+
+/// What scheduling a task set up, before the state's `Active` joins it.
+struct Scheduled {
+    task: u64,
+    kind: ResourceKind,
+    timeout_timer: Option<u64>,
+    heartbeat: Option<(u64, u64)>,
+}
+
+fn arm_heartbeat(exec: &mut Execution, task: u64, secs: u64) -> u64 {
+    let timer = exec.new_timer(TimerPurpose::TaskHeartbeat { task });
+    exec.out.commands.push(Command::StartTimer {
+        timer,
+        fire_at: exec.now.saturating_add((secs as i64).saturating_mul(1000)),
+    });
+    timer
+}
+
+fn cancel_timer(exec: &mut Execution, timer: u64) {
+    if exec.timers.remove(&timer).is_some() {
+        exec.out.commands.push(Command::CancelTimer { timer });
+    }
+}
+
+/// Records `TaskSubmitted`; the task stays pending until its outcome arrives.
+pub(crate) fn submitted(exec: &mut Execution, frame: FrameId, task: u64, output: Value) {
+    let Step::Task(pending) = &exec.frame(frame).step else {
+        return;
+    };
+    if pending.task != task {
+        return;
+    }
+    if let ResourceKind::Service {
+        resource_type,
+        resource,
+    } = pending.kind.clone()
+    {
+        exec.emit(
+            frame,
+            EventDetails::TaskSubmitted {
+                resource,
+                resource_type,
+                output: Arc::new(output),
+            },
+        );
+    }
+}
+
+/// Restarts the heartbeat clock of a pending task.
+pub(crate) fn heartbeat(exec: &mut Execution, frame: FrameId, task: u64) {
+    let Step::Task(pending) = &exec.frame(frame).step else {
+        return;
+    };
+    let Some((secs, old)) = pending.heartbeat.filter(|_| pending.task == task) else {
+        return;
+    };
+    cancel_timer(exec, old);
+    let timer = arm_heartbeat(exec, task, secs);
+    if let Step::Task(pending) = &mut exec.frame_mut(frame).step {
+        pending.heartbeat = Some((secs, timer));
+    }
 }
 
 /// Folds a task's outcome into its state.
@@ -353,9 +425,9 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
             };
             exec.state_failed(frame, def, active, failure);
         }
-        Outcome::TimedOut => {
+        Outcome::TimedOut(name) => {
             let details = ErrorDetails {
-                error: Some("States.Timeout".into()),
+                error: Some(name.into()),
                 cause: None,
             };
             let event = match &kind {
@@ -373,7 +445,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
             exec.emit(frame, event);
             exec.out.commands.push(Command::CancelTask { task });
             let failure = Failure {
-                error: Some("States.Timeout".into()),
+                error: Some(name.into()),
                 cause: None,
                 origin: Origin::Task,
                 evaluation: None,
