@@ -179,6 +179,9 @@ fn run_case(case: &Value) -> Verdict {
             }
             let want_cause = expected.get("cause").cloned().unwrap_or(Value::Null);
             let got_cause = norm.text_field(e.cause.as_deref());
+            if std::env::var("STEPWISE_CASE").is_ok_and(|c| case["id"] == c.as_str()) {
+                println!("got      {got_cause}\nexpected {want_cause}");
+            }
             if !matches(&want_cause, &got_cause, &masks) {
                 return Verdict::Fail(format!(
                     "cause {} expected {}",

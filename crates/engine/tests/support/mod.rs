@@ -116,7 +116,10 @@ fn replace_timestamps(s: &str) -> String {
                 }
                 _ => None,
             };
-            if let Some(end) = zone {
+            if let Some(end) = zone.filter(|&end| {
+                s.get(i..end.min(s.len()))
+                    .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok())
+            }) {
                 out.push_str(&s[copied..i]);
                 out.push_str("date");
                 copied = end.min(s.len());
