@@ -307,6 +307,9 @@ pub fn compare_history(
             }
             let av = a.get(key).cloned().unwrap_or(Value::Null);
             if !matches(ev, &av, masks) {
+                if std::env::var("STEPWISE_CASE").is_ok() {
+                    println!("got      {av}\nexpected {ev}");
+                }
                 return Err(format!(
                     "event {} {}: {key} is {}, expected {}",
                     e["id"],
