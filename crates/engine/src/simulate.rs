@@ -21,6 +21,12 @@ pub enum TaskOutcome {
         cause: Option<String>,
     },
     TimedOut,
+    /// The service accepted the work (`TaskSubmitted` with its response) and the
+    /// outcome follows: the shape of `.waitForTaskToken` and `.sync` tasks.
+    Submitted {
+        response: Value,
+        then: Box<TaskOutcome>,
+    },
 }
 
 /// Answers task invocations.
@@ -102,7 +108,19 @@ pub fn run(
     absorb(first, &mut history, &mut tasks, &mut timers);
     while exec.status() == &Status::Running {
         let input = if let Some(task) = tasks.pop_front() {
-            match invoker.invoke(&task) {
+            let mut outcome = invoker.invoke(&task);
+            while let TaskOutcome::Submitted { response, then } = outcome {
+                let d = exec.handle(
+                    Input::TaskSubmitted {
+                        task: task.task,
+                        output: response,
+                    },
+                    clock.now(),
+                );
+                absorb(d, &mut history, &mut tasks, &mut timers);
+                outcome = *then;
+            }
+            match outcome {
                 TaskOutcome::Succeeded(output) => Input::TaskSucceeded {
                     task: task.task,
                     output,
@@ -113,6 +131,7 @@ pub fn run(
                     cause,
                 },
                 TaskOutcome::TimedOut => Input::TaskTimedOut { task: task.task },
+                TaskOutcome::Submitted { .. } => continue,
             }
         } else if let Some((&(at, timer), _)) = timers.iter().next() {
             timers.remove(&(at, timer));

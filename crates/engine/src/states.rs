@@ -43,13 +43,17 @@ pub(crate) fn pass(
     let env = Env::new(exec, frame, def, active);
     let (output, assigned) = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
-            let result = if let Some(result) = &pass.result {
-                Arc::new(result.clone())
-            } else if let Some(params) = &def.parameters {
-                Arc::new(dataflow::template(exec, &env, params, &effective)?)
-            } else {
-                effective
+            // The effective input is dropped before ResultPath, which can then
+            // place the result without copying the state's input.
+            let result = {
+                let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
+                if let Some(result) = &pass.result {
+                    Arc::new(result.clone())
+                } else if let Some(params) = &def.parameters {
+                    Arc::new(dataflow::template(exec, &env, params, &effective)?)
+                } else {
+                    effective
+                }
             };
             dataflow::finish_jsonpath(exec, frame, &env, def, take_input(active), result)?
         }
