@@ -112,6 +112,16 @@ fn run_case(case: &Value) -> Verdict {
             responses.insert(state.clone(), outcomes);
         }
     }
+    // The service's response to a callback or `.sync` task's call is recorded as
+    // TaskSubmitted: like the mocked results, it stands in for the service.
+    for (state, submitted) in submitted_responses(case) {
+        if let Some(outcomes) = responses.get_mut(&state) {
+            for (outcome, response) in outcomes.iter_mut().zip(submitted) {
+                let then = Box::new(outcome.clone());
+                *outcome = TaskOutcome::Submitted { response, then };
+            }
+        }
+    }
     let mut invoker = Mocks::new(responses);
     let mut clock = VirtualClock(START);
     let input = case["input"].clone();
@@ -202,6 +212,32 @@ fn run_case(case: &Value) -> Verdict {
         }
     }
     Verdict::Pass
+}
+
+/// The recorded TaskSubmitted outputs per Task state, in order.
+fn submitted_responses(case: &Value) -> HashMap<String, Vec<Value>> {
+    let mut out: HashMap<String, Vec<Value>> = HashMap::new();
+    let mut state = String::new();
+    for event in case["history"].as_array().into_iter().flatten() {
+        match event["type"].as_str() {
+            Some("TaskStateEntered") => {
+                state = event["stateEnteredEventDetails"]["name"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string();
+            }
+            Some("TaskSubmitted") => {
+                let output = &event["taskSubmittedEventDetails"]["output"];
+                let response = match output {
+                    Value::String(text) => serde_json::from_str(text).unwrap_or(output.clone()),
+                    other => other.clone(),
+                };
+                out.entry(state.clone()).or_default().push(response);
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 /// JSON text as the recording client wrote it (Python's `json.dumps` separators).
