@@ -509,6 +509,13 @@ pub(crate) fn child_failed(
     f.running.remove(&index);
     if !f.is_map {
         exec.frame_mut(parent).cursor = child_cursor;
+        if record && failure.origin == Origin::Task {
+            // The branch's Task state ends aborted, not exited (as AWS records it).
+            exec.record(
+                child_cursor,
+                EventDetails::StateAborted { state_type: "Task" },
+            );
+        }
         abort_children(exec, parent);
         fanout_failed(exec, parent, failure);
         return;

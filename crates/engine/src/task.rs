@@ -400,6 +400,9 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
             }
         }
         Outcome::Failed { error, cause } => {
+            // An empty error or cause is no error or cause: AWS omits both.
+            let error = error.filter(|e| !e.is_empty());
+            let cause = cause.filter(|c| !c.is_empty());
             let details = ErrorDetails {
                 error: error.clone(),
                 cause: cause.clone(),

@@ -151,6 +151,13 @@ pub fn matches(expected: &Value, actual: &Value, masks: &[String]) -> bool {
     match (expected, actual) {
         (Value::String(e), _) if masks.iter().any(|m| m == e) => true,
         (Value::String(e), Value::String(a)) => wildcard(e, a),
+        // The corpus stores some JSON texts parsed and some as text; compare values.
+        (Value::String(e), a) => {
+            serde_json::from_str::<Value>(e).is_ok_and(|e| matches(&e, a, masks))
+        }
+        (e, Value::String(a)) => {
+            serde_json::from_str::<Value>(a).is_ok_and(|a| matches(e, &a, masks))
+        }
         (Value::Number(e), Value::Number(a)) => e.as_f64() == a.as_f64(),
         (Value::Object(e), Value::Object(a)) => {
             e.len() == a.len()
@@ -271,7 +278,14 @@ pub fn compare_history(
     let mut actual: Vec<Value> = actual.iter().map(|e| event_form(e, norm)).collect();
     let type_of = |v: &Value| v["type"].as_str().unwrap_or("").to_string();
     if parallel_sorted {
-        actual.retain(|e| type_of(e) != "ParallelStateSucceeded");
+        // These recordings lost the Parallel state's own end event (the id gap
+        // shows where it was): ParallelStateSucceeded or ParallelStateFailed.
+        actual.retain(|e| {
+            !matches!(
+                type_of(e).as_str(),
+                "ParallelStateSucceeded" | "ParallelStateFailed"
+            )
+        });
         let mut want: Vec<String> = expected.iter().map(type_of).collect();
         let mut got: Vec<String> = actual.iter().map(type_of).collect();
         want.sort();
