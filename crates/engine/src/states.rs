@@ -20,7 +20,17 @@ pub(crate) fn exit(
     active: &Active,
     output: Payload,
     assigned: Option<Map<String, Value>>,
-) {
+) -> Result<(), Failure> {
+    if crate::limits::exceeds(&output, exec.limits.max_payload_bytes) {
+        return Err(Failure::new(
+            "States.DataLimitExceeded",
+            format!(
+                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
+                active.name
+            ),
+            Origin::State,
+        ));
+    }
     exec.emit(
         frame,
         EventDetails::StateExited {
@@ -31,6 +41,7 @@ pub(crate) fn exit(
         },
     );
     exec.transition(frame, def, output);
+    Ok(())
 }
 
 pub(crate) fn pass(
@@ -59,8 +70,7 @@ pub(crate) fn pass(
         }
         QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
     };
-    exit(exec, frame, def, active, output, assigned);
-    Ok(())
+    exit(exec, frame, def, active, output, assigned)
 }
 
 pub(crate) fn choice(
@@ -378,8 +388,7 @@ pub(crate) fn finish_wait(
         }
         QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
     };
-    exit(exec, frame, def, active, output, assigned);
-    Ok(())
+    exit(exec, frame, def, active, output, assigned)
 }
 
 /// Completes a state that produced a result (Task, Parallel, Map): ResultSelector,
@@ -404,8 +413,7 @@ pub(crate) fn complete(
             jsonata::finish(exec, frame, &env, def, &active.input, Some(&result))?
         }
     };
-    exit(exec, frame, def, active, output, assigned);
-    Ok(())
+    exit(exec, frame, def, active, output, assigned)
 }
 
 /// Hands the state's input over to ResultPath, its last reader on the JSONPath

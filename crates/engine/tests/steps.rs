@@ -292,3 +292,43 @@ fn execution_timeout_and_stop() {
     assert_eq!(render(&d), "3 2 ExecutionAborted");
     assert_eq!(exec.status().name(), "ABORTED");
 }
+
+#[test]
+fn state_output_over_the_payload_limit_is_data_limit_exceeded() {
+    let definition = json!({
+        "StartAt": "Big",
+        "States": {
+            "Big": {
+                "Type": "Pass",
+                "Result": {"text": "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},
+                "Catch": [{"ErrorEquals": ["States.DataLimitExceeded"], "ResultPath": "$.error", "Next": "Small"}],
+                "End": true
+            },
+            "Small": {"Type": "Pass", "End": true}
+        }
+    });
+    let (def, _) = asl::parse(&definition.to_string());
+    let limits = Limits {
+        max_payload_bytes: 100,
+        ..Limits::default()
+    };
+    let (exec, _) = Execution::start(
+        Plan::new(def.expect("valid")),
+        info(),
+        json!({}),
+        limits,
+        T0,
+    );
+    match exec.status() {
+        Status::Succeeded { output } => {
+            assert_eq!(output["error"]["Error"], json!("States.DataLimitExceeded"));
+            assert!(
+                output["error"]["Cause"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("'Big'")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
