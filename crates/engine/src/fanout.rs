@@ -355,6 +355,16 @@ fn batch(batcher: &Value, items: Vec<Value>) -> Vec<Value> {
         .collect()
 }
 
+/// How many iterations may run at once. An inline Map with MaxConcurrency 0 runs
+/// up to 40 at a time, as AWS's inline Map does; each waits its turn in order.
+fn effective_concurrency(f: &Fanout) -> usize {
+    match (f.max_concurrency, f.distributed) {
+        (0, false) => 40,
+        (0, true) => usize::MAX,
+        (n, _) => n,
+    }
+}
+
 /// Starts as many iterations as MaxConcurrency allows; finishes an empty Map.
 fn launch(exec: &mut Execution, frame: FrameId) {
     loop {
@@ -367,7 +377,7 @@ fn launch(exec: &mut Execution, frame: FrameId) {
             }
             return;
         }
-        if f.max_concurrency != 0 && f.running.len() >= f.max_concurrency {
+        if f.running.len() >= effective_concurrency(f) {
             return;
         }
         let index = f.next_index;
@@ -381,6 +391,14 @@ fn launch(exec: &mut Execution, frame: FrameId) {
 
 fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result<(), Failure> {
     let node = exec.frame(frame).node.clone();
+    // Each item is read once: take it rather than copy it.
+    let item = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => f.items.get_mut(index).map(std::mem::take),
+        _ => None,
+    };
+    let Some(item) = item else {
+        return Ok(());
+    };
     let Step::Fanout(f) = &exec.frame(frame).step else {
         return Ok(());
     };
@@ -390,7 +408,6 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
     let StateKind::Map(map) = &def.kind else {
         return Ok(());
     };
-    let item = f.items[index].clone();
     let effective = f.effective.clone();
     let distributed = f.distributed;
     let input = {
