@@ -19,7 +19,7 @@ use crate::plan::{GraphNode, Plan};
 use crate::variables::VarScope;
 
 /// Facts about an execution fixed when it starts (they feed the context object `$$`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ExecutionInfo {
     pub execution_arn: String,
     pub name: String,
@@ -37,7 +37,7 @@ pub struct ExecutionInfo {
 }
 
 /// Configurable limits, AWS's by default.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest state input, output or task result, in bytes (AWS: 256 KiB).
     pub max_payload_bytes: usize,
@@ -57,7 +57,7 @@ impl Default for Limits {
 }
 
 /// Something that happened outside the engine.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Input {
     TaskSucceeded {
         task: u64,
@@ -93,7 +93,7 @@ pub enum Input {
 }
 
 /// An effect for the caller to carry out.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     InvokeTask(TaskRequest),
     /// Feed `Input::TimerFired { timer }` back at `fire_at` (ms since the epoch).
@@ -111,7 +111,7 @@ pub enum Command {
 }
 
 /// A task to run; its result comes back as `Input::TaskSucceeded/TaskFailed { task }`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRequest {
     pub task: u64,
     pub state_name: String,
