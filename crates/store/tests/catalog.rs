@@ -272,3 +272,34 @@ fn activities_and_tags() {
     ));
     assert!(s.list_tags(&a.arn).unwrap().is_empty());
 }
+
+#[test]
+fn a_lock_held_past_the_busy_timeout_is_busy() {
+    let (_dir, path) = temp_db();
+    let options = SqliteOptions {
+        busy_timeout: std::time::Duration::from_millis(100),
+        ..SqliteOptions::default()
+    };
+    let s = SqliteStore::open_with(&path, options).unwrap();
+    // Another process (here: a raw connection) holds the write lock.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    assert!(matches!(
+        s.create_state_machine(machine("b", 1)),
+        Err(Error::Busy(_))
+    ));
+    other.execute_batch("ROLLBACK").unwrap();
+    // The writer carries on once the lock is gone.
+    s.create_state_machine(machine("b", 1)).unwrap();
+}
+
+#[test]
+fn an_unusable_path_is_an_io_error() {
+    let (dir, _) = temp_db();
+    let file = dir.path().join("plain-file");
+    std::fs::write(&file, b"x").unwrap();
+    match SqliteStore::open(file.join("sub").join("db")) {
+        Err(Error::Io(_)) => {}
+        other => panic!("expected Io, got {:?}", other.err()),
+    }
+}
