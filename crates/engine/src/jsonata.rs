@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use asl::{Catcher, State};
-use expr::jsonata::{Determinism, Expression, Limits};
+use expr::jsonata::{Bindings, Determinism, Expression, Limits};
 use serde_json::{Map, Value};
 
 use crate::dataflow::Env;
@@ -57,13 +57,14 @@ pub(crate) fn query_error_at(env: &Env, field: &str, cause: &str) -> Failure {
     f
 }
 
-/// `$states` for an evaluation.
+/// The bindings of an evaluation: the workflow variables and `$states`, built
+/// once per field and shared by every expression in it.
 fn states_binding(
     env: &Env,
     input: &Value,
     result: Option<&Value>,
     error_output: Option<&Value>,
-) -> Value {
+) -> Bindings {
     let mut m = Map::new();
     m.insert("input".into(), input.clone());
     if let Some(r) = result {
@@ -73,7 +74,12 @@ fn states_binding(
         m.insert("errorOutput".into(), e.clone());
     }
     m.insert("context".into(), env.context.clone());
-    Value::Object(m)
+    let mut bindings = Bindings::new();
+    for (name, value) in &env.vars {
+        bindings.set(name, value.clone());
+    }
+    bindings.set("states", Value::Object(m));
+    bindings
 }
 
 /// Evaluates one `{% … %}` expression (or passes a literal through) for `field`.
@@ -81,11 +87,16 @@ fn eval_with(
     exec: &mut Execution,
     env: &Env,
     text: &str,
-    states: &Value,
+    states: &Bindings,
     field: &str,
 ) -> Result<Value, Failure> {
     let source = strip(text);
-    let compiled = Expression::compile(source).map_err(|e| {
+    let plan = exec.plan.clone();
+    let fresh;
+    let compiled = match plan.jsonata_for(text) {
+        Some(c) => c,
+        None => {
+            fresh = Expression::compile(source).map_err(|e| {
         query_error_at(
             env,
             field,
@@ -93,14 +104,15 @@ fn eval_with(
                 "The JSONata expression '{source}' specified for the field '{field}' threw an error during evaluation. {e}"
             ),
         )
-    })?;
-    let mut bindings: Vec<(&str, &Value)> = env.vars.iter().map(|(k, v)| (k.as_str(), v)).collect();
-    bindings.push(("states", states));
+            })?;
+            &fresh
+        }
+    };
     let det = Determinism {
         now_millis: exec.now,
         seed: exec.entropy().next_u64(),
     };
-    match compiled.evaluate(None, &bindings, &det, &Limits::default()) {
+    match compiled.evaluate_with(None, states, &det, &Limits::default()) {
         Ok(Some(v)) => Ok(v),
         Ok(None) => Err(query_error_at(
             env,
@@ -136,7 +148,7 @@ fn walk(
     exec: &mut Execution,
     env: &Env,
     template: &Value,
-    states: &Value,
+    states: &Bindings,
     field: &str,
 ) -> Result<Value, Failure> {
     match template {
@@ -202,7 +214,7 @@ fn assign_and_output(
     exec: &mut Execution,
     frame: FrameId,
     env: &Env,
-    states: &Value,
+    states: &Bindings,
     assign: &Option<Value>,
     output: &Option<Value>,
     default_output: Payload,

@@ -9,6 +9,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use asl::{Definition, Graph, PathField, QueryLanguage, State, StateKind};
+use expr::jsonata::Expression;
 use expr::jsonpath::Path;
 use expr::reference::ReferencePath;
 use expr::template::Compiled;
@@ -31,6 +32,8 @@ pub struct Plan {
     templates: HashMap<usize, Compiled>,
     paths: HashMap<usize, Path>,
     references: HashMap<usize, ReferencePath>,
+    /// JSONata expressions by the address of their `{% … %}` text.
+    jsonata: HashMap<(usize, usize), Expression>,
     /// States (by address) none of whose fields can read the context object.
     context_free: HashSet<usize>,
 }
@@ -55,6 +58,7 @@ impl Plan {
             templates: HashMap::new(),
             paths: HashMap::new(),
             references: HashMap::new(),
+            jsonata: HashMap::new(),
             context_free: HashSet::new(),
         };
         plan.root = plan.build(&definition.graph);
@@ -92,6 +96,9 @@ impl Plan {
 
     fn compile_state(&mut self, state: &State) {
         let jsonpath = state.language(self.definition.query_language) == QueryLanguage::JsonPath;
+        if !jsonpath {
+            self.compile_jsonata_state(state);
+        }
         let mut reads_context = !jsonpath;
         if jsonpath {
             for template in [&state.parameters, &state.result_selector, &state.assign]
@@ -162,6 +169,62 @@ impl Plan {
         if !reads_context {
             self.context_free.insert(address(state));
         }
+    }
+
+    /// Compiles every `{% … %}` expression a JSONata state carries.
+    fn compile_jsonata_state(&mut self, state: &State) {
+        for v in [&state.arguments, &state.output, &state.assign]
+            .into_iter()
+            .flatten()
+        {
+            self.jsonata_in(v);
+        }
+        for c in &state.catch {
+            for v in [&c.output, &c.assign].into_iter().flatten() {
+                self.jsonata_in(v);
+            }
+        }
+        match &state.kind {
+            StateKind::Choice(c) => {
+                for b in &c.choices {
+                    if let asl::Condition::Jsonata(text) = &b.condition {
+                        self.jsonata_text(text);
+                    }
+                    for v in [&b.output, &b.assign].into_iter().flatten() {
+                        self.jsonata_in(v);
+                    }
+                }
+            }
+            StateKind::Map(m) => {
+                for v in [&m.items, &m.item_selector].into_iter().flatten() {
+                    self.jsonata_in(v);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn jsonata_in(&mut self, v: &Value) {
+        match v {
+            Value::String(s) => self.jsonata_text(s),
+            Value::Array(a) => a.iter().for_each(|x| self.jsonata_in(x)),
+            Value::Object(m) => m.values().for_each(|x| self.jsonata_in(x)),
+            _ => {}
+        }
+    }
+
+    fn jsonata_text(&mut self, text: &str) {
+        let t = text.trim();
+        if let Some(source) = t.strip_prefix("{%").and_then(|t| t.strip_suffix("%}"))
+            && let Ok(e) = Expression::compile(source.trim())
+        {
+            self.jsonata.insert((text.as_ptr() as usize, text.len()), e);
+        }
+    }
+
+    /// The compiled form of a `{% … %}` text that lives in this plan's definition.
+    pub(crate) fn jsonata_for(&self, text: &str) -> Option<&Expression> {
+        self.jsonata.get(&(text.as_ptr() as usize, text.len()))
     }
 
     fn template(&mut self, template: &Value) {
