@@ -22,3 +22,11 @@ pub use backend::Store;
 pub use error::{Error, Result};
 pub use model::*;
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous, WriterStats};
+
+/// The runtime shares one store between threads as `Arc<dyn Store>`: keep both
+/// possible (object safety, `Send + Sync`) at compile time.
+const _: () = {
+    const fn shareable<T: Send + Sync + ?Sized>() {}
+    shareable::<SqliteStore>();
+    shareable::<dyn Store>();
+};

@@ -87,6 +87,40 @@ fn group_commit_with_16_producers_commits_everything() {
 }
 
 #[test]
+fn a_failing_request_in_a_group_leaves_the_others_committed() {
+    let (_dir, path) = temp_db();
+    let s = Arc::new(SqliteStore::open(&path).unwrap());
+    // 16 threads each create 20 machines; every name is attempted by two threads, so
+    // half the requests fail with a unique violation inside shared groups.
+    let handles: Vec<_> = (0..16)
+        .map(|t| {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                let mut created = 0;
+                for i in 0..20 {
+                    let name = format!("m{}-{i}", t / 2);
+                    match s.create_state_machine(machine(&name, i)) {
+                        Ok(()) => created += 1,
+                        Err(Error::AlreadyExists { .. }) => {}
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                created
+            })
+        })
+        .collect();
+    let created: usize = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    assert_eq!(created, 8 * 20);
+    let listed = s.list_state_machines(&PageRequest::first(1000)).unwrap();
+    assert_eq!(listed.items.len(), 8 * 20);
+    let stats = s.writer_stats();
+    eprintln!(
+        "{} requests in {} transactions",
+        stats.requests, stats.groups
+    );
+}
+
+#[test]
 fn data_survives_a_store_that_never_shut_down() {
     let (_dir, path) = temp_db();
     let arn = {

@@ -1,18 +1,21 @@
 //! Executions and the transaction of a transition: CAS, history, timers, queues.
+//!
+//! Written against `dyn Store` only, so the PostgreSQL backend runs the same file by
+//! changing `open`.
 
 mod common;
 
 use common::*;
 use store::*;
 
-fn open() -> (tempfile::TempDir, SqliteStore) {
+fn open() -> (tempfile::TempDir, Box<dyn Store>) {
     let (dir, path) = temp_db();
-    let s = SqliteStore::open(&path).unwrap();
+    let s: Box<dyn Store> = Box::new(SqliteStore::open(&path).unwrap());
     s.create_state_machine(machine("m", 1)).unwrap();
     (dir, s)
 }
 
-fn history_ids(s: &SqliteStore, arn: &str) -> Vec<i64> {
+fn history_ids(s: &dyn Store, arn: &str) -> Vec<i64> {
     let q = HistoryQuery {
         reverse_order: false,
         page: PageRequest::first(1000),
@@ -28,11 +31,11 @@ fn history_ids(s: &SqliteStore, arn: &str) -> Vec<i64> {
 #[test]
 fn start_is_atomic_and_names_are_unique_per_machine() {
     let (_dir, s) = open();
-    let arn = start(&s, "m", "e1", 100);
+    let arn = start(&*s, "m", "e1", 100);
     let e = s.describe_execution(&arn).unwrap();
     assert_eq!(e.status, ExecutionStatus::Running);
     assert_eq!((e.version, e.next_event_id), (1, 2));
-    assert_eq!(history_ids(&s, &arn), [1]);
+    assert_eq!(history_ids(&*s, &arn), [1]);
 
     // Same name again: the existing execution comes back, nothing is written.
     let mut first = Transition::new(execution_arn("m", "e1-other"), 0);
@@ -82,8 +85,8 @@ fn start_is_atomic_and_names_are_unique_per_machine() {
 #[test]
 fn a_stale_version_conflicts_and_writes_nothing() {
     let (_dir, s) = open();
-    let a = start(&s, "m", "a", 1);
-    let b = start(&s, "m", "b", 2);
+    let a = start(&*s, "m", "a", 1);
+    let b = start(&*s, "m", "b", 2);
 
     let mut ok = Transition::new(&a, 1);
     ok.events = events(2, 3, 10);
@@ -126,8 +129,8 @@ fn a_stale_version_conflicts_and_writes_nothing() {
             CommitOutcome::NotFound,
         ]
     );
-    assert_eq!(history_ids(&s, &a), [1, 2, 3, 4]);
-    assert_eq!(history_ids(&s, &b), [1]);
+    assert_eq!(history_ids(&*s, &a), [1, 2, 3, 4]);
+    assert_eq!(history_ids(&*s, &b), [1]);
     let bs = s.execution_state(&b).unwrap();
     assert_eq!((bs.version, bs.next_event_id), (1, 2));
     assert_eq!(bs.snapshot.as_deref(), Some(&b"v1"[..]));
@@ -161,15 +164,15 @@ fn a_stale_version_conflicts_and_writes_nothing() {
 #[test]
 fn a_failing_item_fails_its_whole_batch() {
     let (_dir, s) = open();
-    let a = start(&s, "m", "a", 1);
-    let b = start(&s, "m", "b", 1);
+    let a = start(&*s, "m", "a", 1);
+    let b = start(&*s, "m", "b", 1);
     let mut good = Transition::new(&a, 1);
     good.events = events(2, 1, 3);
     let mut bad = Transition::new(&b, 1);
     bad.events = events(1, 1, 3); // repeats event 1
     assert!(matches!(s.commit(vec![good, bad]), Err(Error::Invalid(_))));
     assert_eq!(s.execution_state(&a).unwrap().version, 1);
-    assert_eq!(history_ids(&s, &a), [1]);
+    assert_eq!(history_ids(&*s, &a), [1]);
 }
 
 #[test]
@@ -177,9 +180,9 @@ fn ending_sets_status_and_listing_filters_newest_first() {
     let (_dir, s) = open();
     s.create_state_machine(machine("other", 1)).unwrap();
     for i in 0..12 {
-        start(&s, "m", &format!("e{i:02}"), 100 + i);
+        start(&*s, "m", &format!("e{i:02}"), 100 + i);
     }
-    start(&s, "other", "x", 500);
+    start(&*s, "other", "x", 500);
     let done = execution_arn("m", "e03");
     let mut end = Transition::new(&done, 1);
     end.events = events(2, 1, 200);
@@ -233,7 +236,7 @@ fn ending_sets_status_and_listing_filters_newest_first() {
 #[test]
 fn history_pages_forward_and_reverse() {
     let (_dir, s) = open();
-    let a = start(&s, "m", "h", 1);
+    let a = start(&*s, "m", "h", 1);
     let mut t = Transition::new(&a, 1);
     t.events = events(2, 24, 9);
     s.commit(vec![t]).unwrap();
@@ -313,7 +316,7 @@ fn engine_events_round_trip_through_rows() {
 #[test]
 fn timers_fire_into_the_inbox_once_and_removed_timers_never_fire() {
     let (_dir, s) = open();
-    let a = start(&s, "m", "t", 1);
+    let a = start(&*s, "m", "t", 1);
     let mut t = Transition::new(&a, 1);
     for (id, at) in [(1, 100), (2, 50), (3, 300)] {
         t.timers_add.push(NewTimer {
@@ -364,7 +367,7 @@ fn timers_fire_into_the_inbox_once_and_removed_timers_never_fire() {
 #[test]
 fn inbox_dedup_outbox_leases_and_task_tokens() {
     let (_dir, s) = open();
-    let a = start(&s, "m", "q", 1);
+    let a = start(&*s, "m", "q", 1);
     let row = |key: &str, visible_at| NewInboxRow {
         execution_arn: a.clone(),
         kind: "task_result".into(),
