@@ -275,7 +275,9 @@ impl<'s> Parser<'s> {
             .map_err(|_| ParseError::new("index out of range", start))
     }
 
-    /// A single- or double-quoted string with JSON-like escapes.
+    /// A single- or double-quoted string. A backslash escapes only the quote
+    /// character and itself; before anything else it is kept as written (AWS
+    /// reads `$['a\\"b']` as the name `a\\"b`).
     pub(crate) fn quoted(&mut self) -> Result<String, ParseError> {
         let start = self.pos;
         let Some(quote) = self.bump().filter(|c| *c == '\'' || *c == '"') else {
@@ -286,26 +288,16 @@ impl<'s> Parser<'s> {
             match self.bump() {
                 None => return Err(ParseError::new("unterminated string", start)),
                 Some(c) if c == quote => return Ok(out),
-                Some('\\') => match self.bump() {
-                    Some('n') => out.push('\n'),
-                    Some('t') => out.push('\t'),
-                    Some('r') => out.push('\r'),
-                    Some('b') => out.push('\u{8}'),
-                    Some('f') => out.push('\u{c}'),
-                    Some('u') => out.push(self.unicode_escape()?),
-                    Some(c) => out.push(c),
-                    None => return Err(ParseError::new("unterminated string", start)),
+                Some('\\') => match self.peek() {
+                    Some(c) if c == quote || c == '\\' => {
+                        self.bump();
+                        out.push(c);
+                    }
+                    _ => out.push('\\'),
                 },
                 Some(c) => out.push(c),
             }
         }
-    }
-
-    fn unicode_escape(&mut self) -> Result<char, ParseError> {
-        let hex = self.rest().get(..4).unwrap_or("");
-        let code = u32::from_str_radix(hex, 16).map_err(|_| self.error("bad \\u escape"))?;
-        self.pos += 4;
-        char::from_u32(code).ok_or_else(|| self.error("bad \\u escape"))
     }
 
     fn enter(&mut self) -> Result<(), ParseError> {
