@@ -107,6 +107,10 @@ pub trait Store: Send + Sync {
     /// was: the caller must re-read).
     fn commit(&self, batch: Vec<Transition>) -> Result<Vec<CommitOutcome>>;
 
+    /// The journal entries of one execution after version `after`, by version
+    /// ascending (at most `limit`); empty for an unknown execution.
+    fn journal(&self, execution_arn: &str, after: i64, limit: usize) -> Result<Vec<JournalEntry>>;
+
     /// GetExecutionHistory: one page, by event id ascending or descending.
     fn history(&self, execution_arn: &str, query: &HistoryQuery) -> Result<Page<EventRow>>;
 

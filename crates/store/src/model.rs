@@ -359,6 +359,9 @@ pub struct Transition {
     pub tokens_invalidate: Vec<String>,
     /// The engine's state after this transition; `None` keeps the stored one.
     pub snapshot: Option<Vec<u8>>,
+    /// The runtime's record of what caused this transition (opaque text), stored
+    /// under the execution's new version; recovery replays these in order.
+    pub journal: Option<String>,
 }
 
 impl Transition {
@@ -370,6 +373,13 @@ impl Transition {
             ..Transition::default()
         }
     }
+}
+
+/// One journal entry: the execution's version after the transition that wrote it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalEntry {
+    pub version: i64,
+    pub entry: String,
 }
 
 /// The per-item answer of `Store::commit`.

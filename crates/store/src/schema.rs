@@ -17,11 +17,18 @@ pub(crate) struct Migration {
 }
 
 /// The SQLite migrations, oldest first.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial",
-    sql: include_str!("../migrations/sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial",
+        sql: include_str!("../migrations/sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "journal",
+        sql: include_str!("../migrations/sqlite/0002_journal.sql"),
+    },
+];
 
 /// The schema version a fully migrated database has.
 pub(crate) fn latest(migrations: &[Migration]) -> i64 {

@@ -446,3 +446,44 @@ fn inbox_dedup_outbox_leases_and_task_tokens() {
     assert_eq!(s.task_token("nope").unwrap(), None);
     assert_eq!(s.outbox(1_000_000, 10).unwrap().len(), 1);
 }
+
+#[test]
+fn journal_entries_are_written_with_their_transition_only() {
+    let (_dir, s) = open();
+    let arn = execution_arn("m", "j");
+    let mut first = Transition::new(&arn, 0);
+    first.events = events(1, 1, 1);
+    first.journal = Some("start".into());
+    let new = NewExecution {
+        arn: arn.clone(),
+        state_machine_arn: machine_arn("m"),
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
+        name: "j".into(),
+        input: "{}".into(),
+        started_at: 1,
+    };
+    assert_eq!(
+        s.start_execution(new, first).unwrap(),
+        StartOutcome::Started
+    );
+    let mut second = Transition::new(&arn, 1);
+    second.events = events(2, 1, 2);
+    second.journal = Some("input 1".into());
+    // A conflicting item writes no journal entry.
+    let mut stale = Transition::new(&arn, 0);
+    stale.journal = Some("stale".into());
+    let mut bare = Transition::new(&arn, 2);
+    bare.journal = None;
+    let mut third = Transition::new(&arn, 3);
+    third.journal = Some("input 2".into());
+    let outcomes = s.commit(vec![second, stale, bare, third]).unwrap();
+    assert_eq!(outcomes[1], CommitOutcome::VersionConflict { current: 2 });
+    let all = s.journal(&arn, 0, 100).unwrap();
+    let got: Vec<(i64, &str)> = all.iter().map(|e| (e.version, e.entry.as_str())).collect();
+    assert_eq!(got, [(1, "start"), (2, "input 1"), (4, "input 2")]);
+    let tail = s.journal(&arn, 2, 1).unwrap();
+    assert_eq!(tail.len(), 1);
+    assert_eq!(tail[0].entry, "input 2");
+    assert!(s.journal("arn:nothing", 0, 10).unwrap().is_empty());
+}

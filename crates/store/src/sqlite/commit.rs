@@ -71,6 +71,12 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
             ])?;
         }
     }
+    if let Some(entry) = &t.journal {
+        conn.prepare_cached(
+            "INSERT INTO journal (execution_arn, version, entry) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![arn, version + 1, entry])?;
+    }
     write_side_rows(conn, t)?;
     Ok(CommitOutcome::Committed {
         version: version + 1,

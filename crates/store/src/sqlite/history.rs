@@ -3,7 +3,7 @@
 use rusqlite::{Connection, Row, params};
 
 use super::not_found;
-use crate::model::{EventRow, HistoryQuery, Page};
+use crate::model::{EventRow, HistoryQuery, JournalEntry, Page};
 use crate::{Result, page};
 
 fn event(row: &Row<'_>) -> rusqlite::Result<EventRow> {
@@ -55,4 +55,25 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
         page::encode(kind, vec![items[limit - 1].id.into()])
     });
     Ok(Page { items, next_token })
+}
+
+/// Journal entries of one execution after `after`, by version.
+pub(crate) fn journal(
+    conn: &Connection,
+    arn: &str,
+    after: i64,
+    limit: usize,
+) -> Result<Vec<JournalEntry>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT version, entry FROM journal WHERE execution_arn = ?1 AND version > ?2 \
+             ORDER BY version LIMIT ?3",
+        )?
+        .query_map(params![arn, after, limit as i64], |r| {
+            Ok(JournalEntry {
+                version: r.get(0)?,
+                entry: r.get(1)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -149,6 +149,10 @@ impl Store for SqliteStore {
         self.write(move |c| commit::apply_batch(c, &batch))
     }
 
+    fn journal(&self, execution_arn: &str, after: i64, limit: usize) -> Result<Vec<JournalEntry>> {
+        self.read(|c| history::journal(c, execution_arn, after, limit))
+    }
+
     fn history(&self, execution_arn: &str, query: &HistoryQuery) -> Result<Page<EventRow>> {
         self.read(|c| history::page(c, execution_arn, query))
     }
