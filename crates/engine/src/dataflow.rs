@@ -90,7 +90,8 @@ impl Env {
     }
 }
 
-fn parse_path(env: &Env, text: &str) -> Result<Path, Failure> {
+/// Parses a path, a failure of the state (`States.Runtime`) when it is malformed.
+pub(crate) fn parse_path(env: &Env, text: &str) -> Result<Path, Failure> {
     Path::parse(text).map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))
 }
 
@@ -139,41 +140,10 @@ pub(crate) fn template(
     .map_err(|e| env.expr_failure(e))
 }
 
-/// Places `result` in `raw` at `ResultPath`: absent or `$` replaces, `null` discards.
+/// Places `result` in `raw` at `ResultPath`: absent or `$` replaces, `null`
+/// discards. When the caller gave up its last reference to `raw`, the result is
+/// placed without copying the document.
 pub(crate) fn result_path(
-    plan: &Plan,
-    env: &Env,
-    field: &Option<PathField>,
-    raw: &Payload,
-    result: Payload,
-) -> Result<Payload, Failure> {
-    match field {
-        None => Ok(result),
-        Some(PathField::Null) => Ok(raw.clone()),
-        Some(PathField::Path(text)) if text == "$" => Ok(result),
-        Some(PathField::Path(text)) => {
-            let parsed;
-            let path = match plan.reference_for(text) {
-                Some(p) => p,
-                None => {
-                    parsed = expr::reference::ReferencePath::parse(text).map_err(|e| {
-                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
-                    })?;
-                    &parsed
-                }
-            };
-            let doc = Arc::unwrap_or_clone(raw.clone());
-            let value = Arc::unwrap_or_clone(result);
-            expr::reference::set(doc, path, value)
-                .map(Arc::new)
-                .map_err(|e| env.expr_failure(e))
-        }
-    }
-}
-
-/// `ResultPath` on an input the caller gives up: when nothing else holds it, the
-/// result is placed without copying the document.
-fn result_path_owned(
     plan: &Plan,
     env: &Env,
     field: &Option<PathField>,
@@ -181,7 +151,10 @@ fn result_path_owned(
     result: Payload,
 ) -> Result<Payload, Failure> {
     match field {
-        Some(PathField::Path(text)) if text != "$" => {
+        None => Ok(result),
+        Some(PathField::Null) => Ok(raw),
+        Some(PathField::Path(text)) if text == "$" => Ok(result),
+        Some(PathField::Path(text)) => {
             let parsed;
             let path = match plan.reference_for(text) {
                 Some(p) => p,
@@ -198,7 +171,6 @@ fn result_path_owned(
                 .map(Arc::new)
                 .map_err(|e| env.expr_failure(e))
         }
-        _ => result_path(plan, env, field, &raw, result),
     }
 }
 
@@ -213,7 +185,7 @@ pub(crate) fn finish_jsonpath(
     result: Payload,
 ) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
     let assigned = assign(exec, frame, env, &def.assign, &result)?;
-    let merged = result_path_owned(&exec.plan, env, &def.result_path, raw, result)?;
+    let merged = result_path(&exec.plan, env, &def.result_path, raw, result)?;
     let output = select(&exec.plan, env, &def.output_path, &merged)?;
     Ok((output, assigned))
 }
@@ -264,7 +236,7 @@ pub(crate) fn catch_output(
                 &exec.plan,
                 &env,
                 &catcher.result_path,
-                &active.input,
+                active.input.clone(),
                 error_output,
             )?;
             Ok((output, assigned))

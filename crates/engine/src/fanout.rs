@@ -124,8 +124,7 @@ fn branch_input(
 }
 
 fn integer_path(env: &Env, field: &str, text: &str, input: &Value) -> Result<f64, Failure> {
-    let path = expr::jsonpath::Path::parse(text)
-        .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+    let path = dataflow::parse_path(env, text)?;
     let v = path
         .evaluate(input, &env.scope())
         .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
@@ -209,9 +208,7 @@ fn prepare_map(
             let items = match &map.items_path {
                 None => (*effective).clone(),
                 Some(text) => {
-                    let path = expr::jsonpath::Path::parse(text).map_err(|e| {
-                        env.runtime(&format!("Invalid path '{text}' : {}", e.message))
-                    })?;
+                    let path = dataflow::parse_path(&env, text)?;
                     path.evaluate(&effective, &env.scope()).map_err(|e| {
                         env.runtime(&format!("Invalid path '{text}' : {}", e.message))
                     })?

@@ -212,13 +212,11 @@ fn fail_field(
         None => None,
         Some(Dynamic::Literal(s)) => Some(s.clone()),
         Some(Dynamic::Path(text)) => {
-            let value = if let Some(call) = text.strip_prefix("States.") {
-                let _ = call;
+            let value = if text.starts_with("States.") {
                 expr::intrinsics::evaluate(text, input, &env.scope(), exec.entropy())
                     .map_err(|e| env.expr_failure(e))?
             } else {
-                let path = expr::jsonpath::Path::parse(text)
-                    .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+                let path = dataflow::parse_path(env, text)?;
                 path.evaluate(input, &env.scope()).map_err(|_| {
                     env.runtime(&format!(
                         "The JSONPath '{text}' specified for the field '{name}Path' could not be found in the input '{}'",
@@ -319,8 +317,7 @@ pub(crate) fn wait(
 }
 
 fn seconds_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
-    let path = expr::jsonpath::Path::parse(text)
-        .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+    let path = dataflow::parse_path(env, text)?;
     let value = path.evaluate(input, &env.scope()).map_err(|_| {
         env.runtime(&format!(
             "The SecondsPath parameter does not reference an input value: {text}"
@@ -348,8 +345,7 @@ fn seconds_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
 }
 
 fn timestamp_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
-    let path = expr::jsonpath::Path::parse(text)
-        .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+    let path = dataflow::parse_path(env, text)?;
     let value = path.evaluate(input, &env.scope()).map_err(|_| {
         env.runtime(&format!(
             "The TimestampPath parameter does not reference an input value: {text}"

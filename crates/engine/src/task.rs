@@ -97,8 +97,7 @@ fn seconds_field(
         None => None,
         Some(Dynamic::Literal(s)) => Some(*s),
         Some(Dynamic::Path(text)) => {
-            let path = expr::jsonpath::Path::parse(text)
-                .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
+            let path = dataflow::parse_path(env, text)?;
             let v = path
                 .evaluate(input, &env.scope())
                 .map_err(|e| env.runtime(&format!("Invalid path '{text}' : {}", e.message)))?;
