@@ -183,6 +183,15 @@ pub fn payload_text(v: &Value) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
 }
 
+/// A value as AWS quotes it in messages and Fail fields: a string as itself,
+/// anything else as JSON text.
+pub fn display_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => payload_text(other),
+    }
+}
+
 fn payload_json(key: &str, v: &Value) -> (String, Value) {
     (key.to_string(), Value::String(payload_text(v)))
 }

@@ -138,10 +138,7 @@ fn integer_path(env: &Env, field: &str, text: &str, input: &Value) -> Result<f64
         Some(n) if float || n.fract() == 0.0 => Ok(n),
         _ => Err(env.runtime(&format!(
             "The {field} field refers to value \"{}\" which is not a valid {}: {text}",
-            match &v {
-                Value::String(s) => s.clone(),
-                other => payload_text(other),
-            },
+            crate::event::display_text(&v),
             if float { "float" } else { "integer" }
         ))),
     }

@@ -224,17 +224,11 @@ fn fail_field(
                     ))
                 })?
             };
-            Some(match value {
-                Value::String(s) => s,
-                other => crate::event::payload_text(&other),
-            })
+            Some(crate::event::display_text(&value))
         }
         Some(Dynamic::Jsonata(text)) => {
             let v = jsonata::evaluate(exec, env, text, input, name)?;
-            Some(match v {
-                Value::String(s) => s,
-                other => crate::event::payload_text(&other),
-            })
+            Some(crate::event::display_text(&v))
         }
     })
 }
@@ -316,22 +310,26 @@ pub(crate) fn wait(
     Ok(Some(timer))
 }
 
-fn seconds_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
+/// The value a Wait's `…Path` field points at, and its text as AWS quotes it.
+fn wait_path_value(
+    env: &Env,
+    field: &str,
+    text: &str,
+    input: &Value,
+) -> Result<(Value, String), Failure> {
     let path = dataflow::parse_path(env, text)?;
     let value = path.evaluate(input, &env.scope()).map_err(|_| {
         env.runtime(&format!(
-            "The SecondsPath parameter does not reference an input value: {text}"
+            "The {field} parameter does not reference an input value: {text}"
         ))
     })?;
-    let shown = match &value {
-        Value::String(s) => s.clone(),
-        v => crate::event::payload_text(v),
-    };
-    let seconds = match &value {
-        Value::Number(n) => n.as_i64(),
-        _ => None,
-    }
-    .ok_or_else(|| {
+    let shown = crate::event::display_text(&value);
+    Ok((value, shown))
+}
+
+fn seconds_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
+    let (value, shown) = wait_path_value(env, "SecondsPath", text, input)?;
+    let seconds = value.as_i64().ok_or_else(|| {
         env.runtime(&format!(
             "The SecondsPath parameter cannot be parsed as a long value: {text} == {shown}"
         ))
@@ -345,16 +343,7 @@ fn seconds_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
 }
 
 fn timestamp_path(env: &Env, text: &str, input: &Value) -> Result<i64, Failure> {
-    let path = dataflow::parse_path(env, text)?;
-    let value = path.evaluate(input, &env.scope()).map_err(|_| {
-        env.runtime(&format!(
-            "The TimestampPath parameter does not reference an input value: {text}"
-        ))
-    })?;
-    let shown = match &value {
-        Value::String(s) => s.clone(),
-        v => crate::event::payload_text(v),
-    };
+    let (value, shown) = wait_path_value(env, "TimestampPath", text, input)?;
     value
         .as_str()
         .and_then(crate::time::parse_timestamp)

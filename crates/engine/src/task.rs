@@ -160,56 +160,40 @@ fn prepare(
         .ends_with(".waitForTaskToken")
         .then(|| exec.entropy().uuid());
     let env = Env::with(exec, frame, def, active, token.as_deref(), None);
-    let (parameters, timeout, heartbeat) = match env.language {
+    // JSONPath reads the timeouts' paths from the effective input; JSONata's
+    // expressions see the state's input as `$states.input`.
+    let effective = match env.language {
         QueryLanguage::JsonPath => {
-            let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
-            let timeout = seconds_field(
-                exec,
-                &env,
-                &task.timeout_seconds,
-                "TimeoutSeconds",
-                &effective,
-            )?;
-            let heartbeat = seconds_field(
-                exec,
-                &env,
-                &task.heartbeat_seconds,
-                "HeartbeatSeconds",
-                &effective,
-            )?;
-            let params = match &def.parameters {
-                Some(t) => Arc::new(dataflow::template(exec, &env, t, &effective)?),
-                None => effective,
-            };
-            (params, timeout, heartbeat)
+            dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?
         }
-        QueryLanguage::Jsonata => {
-            let timeout = seconds_field(
-                exec,
-                &env,
-                &task.timeout_seconds,
-                "TimeoutSeconds",
-                &active.input,
-            )?;
-            let heartbeat = seconds_field(
-                exec,
-                &env,
-                &task.heartbeat_seconds,
-                "HeartbeatSeconds",
-                &active.input,
-            )?;
-            let args = match &def.arguments {
-                Some(t) => Arc::new(jsonata::evaluate_template(
-                    exec,
-                    &env,
-                    t,
-                    &active.input,
-                    "Arguments",
-                )?),
-                None => active.input.clone(),
-            };
-            (args, timeout, heartbeat)
+        QueryLanguage::Jsonata => active.input.clone(),
+    };
+    let timeout = seconds_field(
+        exec,
+        &env,
+        &task.timeout_seconds,
+        "TimeoutSeconds",
+        &effective,
+    )?;
+    let heartbeat = seconds_field(
+        exec,
+        &env,
+        &task.heartbeat_seconds,
+        "HeartbeatSeconds",
+        &effective,
+    )?;
+    let parameters = match (env.language, &def.parameters, &def.arguments) {
+        (QueryLanguage::JsonPath, Some(t), _) => {
+            Arc::new(dataflow::template(exec, &env, t, &effective)?)
         }
+        (QueryLanguage::Jsonata, _, Some(t)) => Arc::new(jsonata::evaluate_template(
+            exec,
+            &env,
+            t,
+            &active.input,
+            "Arguments",
+        )?),
+        _ => effective,
     };
     let kind = ResourceKind::of(&task.resource);
     let scheduled = match &kind {
