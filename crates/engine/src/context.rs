@@ -24,7 +24,10 @@ pub fn build(
     );
     execution.insert("Name".into(), Value::String(info.name.clone()));
     execution.insert("RoleArn".into(), Value::String(info.role_arn.clone()));
-    execution.insert("RedriveCount".into(), Value::from(info.redrive_count));
+    // Express executions cannot be redriven; their context has no RedriveCount.
+    if !info.execution_arn.contains(":express:") {
+        execution.insert("RedriveCount".into(), Value::from(info.redrive_count));
+    }
 
     let mut state = Map::new();
     state.insert("Name".into(), Value::String(active.name.clone()));

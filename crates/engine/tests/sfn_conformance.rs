@@ -89,8 +89,12 @@ fn run_case(case: &Value) -> Verdict {
     // run with a real-shaped ARN and let the placeholder stand for it (see masks).
     let role_arn = "arn:aws:iam::111111111111:role/stepwise-conformance".to_string();
     let info = ExecutionInfo {
-        execution_arn:
-            "arn:aws:states:us-east-1:111111111111:execution:sm-under-test:exec-under-test".into(),
+        // Express executions have ARNs of their own form, with a run id.
+        execution_arn: if machine_type == asl::StateMachineType::Express {
+            "arn:aws:states:us-east-1:111111111111:express:sm-under-test:exec-under-test:4c3b3f0e-8c55-4bd1-9ad6-2d2c7f0d9a11".into()
+        } else {
+            "arn:aws:states:us-east-1:111111111111:execution:sm-under-test:exec-under-test".into()
+        },
         name: "exec-under-test".into(),
         state_machine_arn: "arn:aws:states:us-east-1:111111111111:stateMachine:sm-under-test"
             .into(),
