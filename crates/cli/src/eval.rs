@@ -1,6 +1,12 @@
 //! `stepwise eval`: the data-flow simulator. Evaluates one JSONPath, payload
 //! template or JSONata expression against an input, or runs one state's
 //! InputPath → Parameters → ResultSelector → ResultPath → OutputPath.
+//!
+//! `--jsonata` evaluates one expression the way the official JSONata test suite
+//! does: `--input` is the context value (`$`; none means undefined), `--bindings`
+//! the variables; the result is printed as JSON (nothing for undefined) with exit
+//! status 0, or the JSONata error's `CODE: message` goes to standard error with
+//! exit status 1.
 
 use std::process::ExitCode;
 
@@ -23,16 +29,18 @@ pub struct Args {
     #[arg(long, group = "form", value_name = "JSON")]
     template: Option<String>,
     /// A JSONata expression (with or without `{% %}`), or @FILE; the input is
-    /// bound as `$` and as `$states.input`.
+    /// bound as `$` and as `$states.input`. Prints the result (nothing when it
+    /// is undefined), or the error's `CODE: message` on stderr (exit status 1).
     #[arg(long, group = "form", value_name = "EXPRESSION")]
     jsonata: Option<String>,
     /// One state's JSON (Pass or Task), or @FILE: prints input, effectiveInput,
     /// parameters, result and output.
     #[arg(long, group = "form", value_name = "JSON")]
     state: Option<String>,
-    /// The input: JSON or @FILE.
-    #[arg(long, default_value = "{}")]
-    input: String,
+    /// The input: JSON or @FILE. Default `{}`; with --jsonata, no input means
+    /// `$` is undefined, as in the JSONata test suite.
+    #[arg(long)]
+    input: Option<String>,
     /// With --state: what the Task's resource returned (JSON or @FILE).
     #[arg(long, requires = "state", value_name = "JSON")]
     result: Option<String>,
@@ -42,6 +50,10 @@ pub struct Args {
     /// Workflow variables, as a JSON object or @FILE.
     #[arg(long, value_name = "JSON")]
     variables: Option<String>,
+    /// With --jsonata: variables for the expression (`{"x": 1}` binds `$x`), as a
+    /// JSON object or @FILE, like a JSONata test case's `bindings`.
+    #[arg(long, requires = "jsonata", value_name = "JSON")]
+    bindings: Option<String>,
     /// Pretty-print the result.
     #[arg(long)]
     pretty: bool,
@@ -107,25 +119,32 @@ fn invalid(what: &str) -> impl Fn(serde_json::Error) -> anyhow::Error + '_ {
     move |e| Failure::new("InvalidInput", format!("{what} is not valid JSON: {e}")).into()
 }
 
+/// A `JSON|@FILE` argument that must be a JSON object.
+fn object_arg(arg: &str, what: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str(&io::text_arg(arg)?).map_err(invalid(what))? {
+        Value::Object(m) => Ok(m),
+        _ => Err(Failure::new("InvalidInput", format!("{what} must be a JSON object")).into()),
+    }
+}
+
 pub fn main(args: Args) -> Result<ExitCode> {
-    let input: Value =
-        serde_json::from_str(&io::text_arg(&args.input)?).map_err(invalid("--input"))?;
+    let given: Option<Value> = match &args.input {
+        Some(text) => Some(serde_json::from_str(&io::text_arg(text)?).map_err(invalid("--input"))?),
+        None => None,
+    };
+    let input = given.clone().unwrap_or_else(|| json!({}));
     let now = io::now_millis();
     let context = match &args.context {
         Some(c) => serde_json::from_str(&io::text_arg(c)?).map_err(invalid("--context"))?,
         None => default_context(&input, "State", now),
     };
-    let variables = match &args.variables {
-        Some(v) => match serde_json::from_str(&io::text_arg(v)?).map_err(invalid("--variables"))? {
-            Value::Object(m) => m,
-            _ => {
-                return Err(
-                    Failure::new("InvalidInput", "--variables must be a JSON object").into(),
-                );
-            }
-        },
+    let mut variables = match &args.variables {
+        Some(v) => object_arg(v, "--variables")?,
         None => Map::new(),
     };
+    if let Some(b) = &args.bindings {
+        variables.extend(object_arg(b, "--bindings")?);
+    }
     let mut env = Env {
         context,
         variables,
@@ -141,11 +160,15 @@ pub fn main(args: Args) -> Result<ExitCode> {
         template(&mut env, &doc, &input)?
     } else if let Some(text) = &args.jsonata {
         let source = io::text_arg(text)?;
-        match jsonata(&mut env, &source, &input)? {
-            Some(v) => v,
-            None => {
-                eprintln!("(undefined: the expression returned no value)");
-                return Ok(ExitCode::SUCCESS);
+        if args.context.is_none() {
+            env.context = default_context(given.as_ref().unwrap_or(&Value::Null), "State", now);
+        }
+        match jsonata(&mut env, &source, given.as_ref()) {
+            Ok(Some(v)) => v,
+            Ok(None) => return Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("{e}");
+                return Ok(ExitCode::FAILURE);
             }
         }
     } else if let Some(text) = &args.state {
@@ -208,11 +231,29 @@ pub fn strip_braces(text: &str) -> &str {
         .unwrap_or(t)
 }
 
-/// A JSONata expression with `$` and `$states.input` bound to the input;
-/// `None` when it evaluates to undefined.
-fn jsonata(env: &mut Env, text: &str, input: &Value) -> Result<Option<Value>, Failure> {
-    let bindings = env.bindings(input, None);
-    evaluate_jsonata(env, text, Some(input), &bindings)
+/// A JSONata expression with `$` and `$states.input` bound to the input (both
+/// undefined without one) and the variables bound; `None` when it evaluates to
+/// undefined. The error is JSONata's own (`T2001: …`), as the test suite states it.
+fn jsonata(
+    env: &mut Env,
+    text: &str,
+    input: Option<&Value>,
+) -> Result<Option<Value>, expr::jsonata::Error> {
+    let mut bindings = Bindings::new();
+    for (k, v) in &env.variables {
+        bindings.set(k, v.clone());
+    }
+    if !env.variables.contains_key("states") {
+        let mut states = Map::new();
+        if let Some(i) = input {
+            states.insert("input".into(), i.clone());
+        }
+        states.insert("context".into(), env.context.clone());
+        bindings.set("states", Value::Object(states));
+    }
+    let compiled = Expression::compile(strip_braces(text))?;
+    let det = env.determinism();
+    compiled.evaluate_with(input, &bindings, &det, &Limits::default())
 }
 
 /// Compiles and evaluates one expression, with AWS's wording for its errors.

@@ -80,8 +80,59 @@ fn eval_jsonata_binds_the_input_twice() {
 
     let out = stepwise(&["eval", "--jsonata", "$sum(", "--input", &input]);
     assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.starts_with("S0"), "{}", out.stderr);
+}
+
+#[test]
+fn eval_jsonata_as_the_test_suite_runs_a_case() {
+    // No input: `$` is undefined, so a path gives nothing (printed as nothing).
+    let out = stepwise(&["eval", "--jsonata", "1 + 2"]);
+    assert_eq!((out.code, out.json()), (0, json!(3)), "{}", out.stderr);
+    let out = stepwise(&["eval", "--jsonata", "foo.bar"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, "");
+    let out = stepwise(&["eval", "--jsonata", "$"]);
+    assert_eq!((out.code, out.stdout.as_str()), (0, ""));
+
+    // Bindings are variables by name, without the `$`.
+    let out = stepwise(&[
+        "eval",
+        "--jsonata",
+        "$x * n",
+        "--input",
+        r#"{"n": 2}"#,
+        "--bindings",
+        r#"{"x": 21}"#,
+    ]);
+    assert_eq!((out.code, out.json()), (0, json!(42)), "{}", out.stderr);
+    let out = stepwise(&[
+        "eval",
+        "--jsonata",
+        "$f",
+        "--bindings",
+        r#"{"f": {"a": [1, null]}}"#,
+    ]);
+    assert_eq!(out.json(), json!({"a": [1, null]}));
+
+    // An error: JSONata's code and message on stderr, exit status 1.
+    let out = stepwise(&["eval", "--jsonata", "'a' + 1"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
     assert!(
-        out.stderr.contains("error: States.QueryEvaluationError"),
+        out.stderr.starts_with("T2001: ") && out.stderr.contains("operator"),
+        "{}",
+        out.stderr
+    );
+    let out = stepwise(&["eval", "--jsonata", "$undefinedFn()"]);
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.starts_with("T1006: "), "{}", out.stderr);
+
+    // Bindings must be an object.
+    let out = stepwise(&["eval", "--jsonata", "1", "--bindings", "[1]"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("--bindings must be a JSON object"),
         "{}",
         out.stderr
     );
