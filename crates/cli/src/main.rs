@@ -9,6 +9,7 @@ mod eval;
 mod eval_state;
 mod io;
 mod run;
+mod serve;
 mod validate;
 
 use std::process::ExitCode;
@@ -34,6 +35,8 @@ enum Command {
     Validate(validate::Args),
     /// Evaluate a JSONPath, payload template, JSONata expression or one state's data flow.
     Eval(eval::Args),
+    /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work unchanged).
+    Serve(serve::Args),
 }
 
 /// A failure with a name and a cause, printed as `error: NAME` / `cause: TEXT`.
@@ -66,6 +69,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Validate(args) => validate::main(args),
         Command::Eval(args) => eval::main(args),
+        Command::Serve(args) => serve::main(args),
     };
     match result {
         Ok(code) => code,

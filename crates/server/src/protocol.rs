@@ -1,0 +1,88 @@
+//! The AWS JSON 1.0 protocol: one `POST /` route, the action named by
+//! `X-Amz-Target: AWSStepFunctions.<Action>`, JSON bodies typed
+//! `application/x-amz-json-1.0` (taken as bytes: axum's `Json` extractor refuses
+//! that content type), errors as `{"__type": "…#<Code>", "message": …}`.
+//!
+//! Authentication: SigV4 signatures are accepted without verification (local use,
+//! as other local emulators do).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use crate::error::ApiError;
+use crate::request::Req;
+use crate::{App, actions};
+
+/// The content type of every request and response body.
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// The largest request body accepted: a 1 MiB definition or a 256 KiB input with
+/// room for the rest of the request and JSON escaping.
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(app)
+}
+
+async fn handle(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = async {
+        let target = headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let Some(action) = target.strip_prefix("AWSStepFunctions.") else {
+            return Err(ApiError::new(
+                "UnknownOperationException",
+                format!("Unknown operation: '{target}'"),
+            ));
+        };
+        let body = body.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError {
+                    code: "RequestEntityTooLarge",
+                    message: format!("Request body exceeds the limit of {MAX_BODY} bytes"),
+                    status: 413,
+                }
+            } else {
+                ApiError::new("SerializationException", e.body_text())
+            }
+        })?;
+        let req = Req::parse(&body)?;
+        let action = action.to_string();
+        // A spawned task turns a panic into a JoinError instead of a dropped connection.
+        match tokio::spawn(async move { actions::dispatch(app, &action, req).await }).await {
+            Ok(r) => r,
+            Err(e) => Err(ApiError::internal(format!("the request failed: {e}"))),
+        }
+    }
+    .await;
+    match result {
+        Ok(value) => json_response(StatusCode::OK, &value),
+        Err(e) => {
+            let status =
+                StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            json_response(status, &e.body())
+        }
+    }
+}
+
+fn json_response(status: StatusCode, value: &serde_json::Value) -> Response {
+    let mut r = (status, value.to_string()).into_response();
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+    r
+}
