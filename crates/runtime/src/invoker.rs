@@ -7,6 +7,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use engine::Input;
 pub use engine::TaskRequest;
 pub use engine::simulate::TaskOutcome;
 
@@ -37,5 +38,33 @@ impl Invoker for NoIntegration {
                 )),
             }
         })
+    }
+}
+
+/// A task's outcome as the inputs that report it.
+pub(crate) fn outcome_inputs(task: u64, mut outcome: TaskOutcome) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    loop {
+        match outcome {
+            TaskOutcome::Submitted { response, then } => {
+                inputs.push(Input::TaskSubmitted {
+                    task,
+                    output: response,
+                });
+                outcome = *then;
+            }
+            TaskOutcome::Succeeded(output) => {
+                inputs.push(Input::TaskSucceeded { task, output });
+                return inputs;
+            }
+            TaskOutcome::Failed { error, cause } => {
+                inputs.push(Input::TaskFailed { task, error, cause });
+                return inputs;
+            }
+            TaskOutcome::TimedOut => {
+                inputs.push(Input::TaskTimedOut { task });
+                return inputs;
+            }
+        }
     }
 }

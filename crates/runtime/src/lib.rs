@@ -9,11 +9,22 @@
 //! carried out. Recovery replays the journal through a fresh `engine::Execution`;
 //! the events it produces must equal the stored history.
 
+mod arn;
+mod core;
 mod error;
+mod express;
 mod invoker;
+mod journal;
+mod recovery;
+mod standard;
+mod start;
+mod timers;
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+use crate::core::{Inner, lock};
 
 pub use error::{Error, Result};
 pub use invoker::{BoxFuture, Invoker, NoIntegration, TaskOutcome, TaskRequest};
@@ -93,52 +104,157 @@ pub struct SyncResult {
     pub billed_duration_ms: i64,
 }
 
+/// Counters for tests and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Stats {
+    /// Executions rebuilt from their journal and resumed.
+    pub recovered: u64,
+    /// Replays whose events differed from the stored history (should stay 0).
+    pub replay_mismatches: u64,
+    /// Transitions whose commit failed (the execution was rebuilt).
+    pub commit_failures: u64,
+    /// Standard executions held in memory now.
+    pub running: usize,
+}
+
 /// The execution driver; share it as `Arc<Runtime>`.
+///
+/// Standard executions are event-sourced: each input an execution handles is
+/// committed (history events, end, timers, outbox rows, journal entry) in one
+/// store transaction before its commands are carried out, and [`Runtime::start`]
+/// rebuilds running executions from the journal after a restart. Express
+/// executions run in memory only.
 pub struct Runtime {
-    store: Arc<dyn store::Store>,
-    config: RuntimeConfig,
+    inner: Arc<Inner>,
 }
 
 impl Runtime {
     /// A runtime over `store`; call [`Runtime::start`] before starting executions.
     pub fn new(store: Arc<dyn store::Store>, config: RuntimeConfig) -> Arc<Runtime> {
-        Arc::new(Runtime { store, config })
+        Arc::new(Runtime {
+            inner: Arc::new(Inner::new(store, config)),
+        })
     }
 
     /// Resumes every RUNNING Standard execution from its journal, re-dispatches
-    /// its pending tasks, then starts the timer loop.
+    /// its pending tasks, then starts the timer loop (which also fires timers
+    /// that fell due while the process was down). Call it once, inside a tokio
+    /// runtime.
     pub async fn start(self: &Arc<Self>) -> Result<()> {
-        let _ = (&self.store, &self.config);
-        Err(Error::Internal("not implemented yet".into()))
+        recovery::recover_all(&self.inner).await?;
+        timers::spawn(&self.inner);
+        Ok(())
     }
 
-    /// StartExecution: Standard executions are durable when this returns;
-    /// Express ones run in memory.
+    /// StartExecution: checks the target, name and input; a Standard execution
+    /// is durable (its first transition committed) when this returns, an Express
+    /// one runs in memory in the background. Idempotent by name for Standard: the
+    /// same name and input while it runs give the same ARN.
     pub async fn start_execution(&self, req: StartExecution) -> Result<Started> {
-        let _ = req;
-        Err(Error::Internal("not implemented yet".into()))
+        let name = match req.name {
+            Some(n) => n,
+            None => arn::uuid(),
+        };
+        arn::check_name(&name)?;
+        let target = start::resolve(&self.inner, &req.target_arn, &name).await?;
+        let (text, input) =
+            start::check_input(req.input, self.inner.config.limits.max_payload_bytes)?;
+        if target.express {
+            let arn = arn::express_arn(&target.machine_arn, &name);
+            let start_date_ms = core::now_ms();
+            express::spawn(
+                &self.inner,
+                target,
+                arn.clone(),
+                name,
+                text,
+                input,
+                req.trace_header,
+            );
+            return Ok(Started {
+                execution_arn: arn,
+                start_date_ms,
+            });
+        }
+        standard::start(&self.inner, target, name, text, input).await
     }
 
-    /// StartSyncExecution (EXPRESS only): runs to the end in memory.
+    /// StartSyncExecution (EXPRESS only): runs to the end in memory, with real
+    /// time, and returns the result; nothing is stored.
     pub async fn start_sync_execution(&self, req: StartExecution) -> Result<SyncResult> {
-        let _ = req;
-        Err(Error::Internal("not implemented yet".into()))
+        let name = match req.name {
+            Some(n) => n,
+            None => arn::uuid(),
+        };
+        arn::check_name(&name)?;
+        let target = start::resolve(&self.inner, &req.target_arn, &name).await?;
+        if !target.express {
+            return Err(Error::StateMachineTypeNotSupported);
+        }
+        let (text, input) =
+            start::check_input(req.input, self.inner.config.limits.max_payload_bytes)?;
+        let arn = arn::express_arn(&target.machine_arn, &name);
+        express::run(
+            &self.inner,
+            &target,
+            arn,
+            name,
+            text,
+            input,
+            req.trace_header,
+        )
+        .await
     }
 
-    /// StopExecution; returns the stop date (epoch ms).
+    /// StopExecution: the execution ends ABORTED with `error`/`cause`; returns
+    /// the stop date (epoch ms). Stopping a closed execution returns its stop date.
     pub async fn stop_execution(
         &self,
         arn: &str,
         error: Option<String>,
         cause: Option<String>,
     ) -> Result<i64> {
-        let _ = (arn, error, cause);
-        Err(Error::Internal("not implemented yet".into()))
+        standard::stop(&self.inner, arn, error, cause).await
     }
 
-    /// Waits until the execution is no longer RUNNING (for tests).
+    /// Waits until the execution is no longer RUNNING (for tests and tools).
     pub async fn wait_until_done(&self, arn: &str, timeout: Duration) -> Result<()> {
-        let _ = (arn, timeout);
-        Err(Error::Internal("not implemented yet".into()))
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let express = lock(&self.inner.express).contains(arn);
+            if !express {
+                let owned = arn.to_string();
+                match self
+                    .inner
+                    .store(move |s| s.describe_execution(&owned))
+                    .await
+                {
+                    Ok(e) if e.status != store::ExecutionStatus::Running => return Ok(()),
+                    Ok(_) => {}
+                    Err(Error::Store(store::Error::NotFound { .. })) => {
+                        if arn.contains(":express:") {
+                            return Ok(());
+                        }
+                        return Err(Error::ExecutionDoesNotExist(arn.to_string()));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(Error::WaitTimeout(arn.to_string()));
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Counters since this runtime was created.
+    pub fn stats(&self) -> Stats {
+        let s = &self.inner.stats;
+        Stats {
+            recovered: s.recovered.load(Ordering::Relaxed),
+            replay_mismatches: s.replay_mismatches.load(Ordering::Relaxed),
+            commit_failures: s.commit_failures.load(Ordering::Relaxed),
+            running: lock(&self.inner.actors).len(),
+        }
     }
 }

@@ -1,0 +1,121 @@
+//! The runtime's shared state: the store, the running executions' actors, the
+//! plan cache, the timer loop's wake-up, counters; and small helpers.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use engine::Plan;
+use tokio::sync::Notify;
+
+use crate::journal::Actor;
+use crate::{Error, Result, RuntimeConfig};
+
+/// Shared by the API handle, the timer loop and every task the runtime spawns.
+pub(crate) struct Inner {
+    pub store: Arc<dyn store::Store>,
+    pub config: RuntimeConfig,
+    /// The running Standard executions held in memory, by ARN.
+    pub actors: Mutex<HashMap<String, Arc<Actor>>>,
+    /// Executions whose inbox a delivery task is draining now.
+    pub delivering: Mutex<HashSet<String>>,
+    /// Express executions running in memory.
+    pub express: Mutex<HashSet<String>>,
+    /// Wakes the timer loop (a timer was armed, or work is waiting).
+    pub timer_wake: Arc<Notify>,
+    pub timer_loop_started: AtomicBool,
+    /// Plans by definition text and machine type.
+    plans: Mutex<HashMap<(String, bool), Arc<Plan>>>,
+    pub stats: Counters,
+}
+
+/// Counters read by [`crate::Runtime::stats`].
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub recovered: AtomicU64,
+    pub replay_mismatches: AtomicU64,
+    pub commit_failures: AtomicU64,
+}
+
+impl Counters {
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Locks a std mutex; a poisoned one (a panic elsewhere) is still usable: its
+/// data are plain maps that no panic leaves half-written.
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+impl Inner {
+    pub fn new(store: Arc<dyn store::Store>, config: RuntimeConfig) -> Inner {
+        Inner {
+            store,
+            config,
+            actors: Mutex::new(HashMap::new()),
+            delivering: Mutex::new(HashSet::new()),
+            express: Mutex::new(HashSet::new()),
+            timer_wake: Arc::new(Notify::new()),
+            timer_loop_started: AtomicBool::new(false),
+            plans: Mutex::new(HashMap::new()),
+            stats: Counters::default(),
+        }
+    }
+
+    /// Runs a store call on the blocking pool (the store is synchronous).
+    pub async fn store<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn store::Store) -> store::Result<T> + Send + 'static,
+    {
+        let s = Arc::clone(&self.store);
+        tokio::task::spawn_blocking(move || f(&*s))
+            .await
+            .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
+            .map_err(Error::from)
+    }
+
+    /// The plan of a stored definition, parsed once per text.
+    pub fn plan(&self, definition: &str, express: bool) -> Result<Arc<Plan>> {
+        let key = (definition.to_string(), express);
+        if let Some(p) = lock(&self.plans).get(&key) {
+            return Ok(Arc::clone(p));
+        }
+        let options = asl::ParseOptions {
+            state_machine_type: if express {
+                asl::StateMachineType::Express
+            } else {
+                asl::StateMachineType::Standard
+            },
+        };
+        let (def, diagnostics) = asl::parse_with(definition, &options);
+        let Some(def) = def else {
+            let text = diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Error::InvalidDefinition(text));
+        };
+        let plan = Plan::new(def);
+        let mut plans = lock(&self.plans);
+        if plans.len() >= 256 {
+            plans.clear();
+        }
+        plans.insert(key, Arc::clone(&plan));
+        Ok(plan)
+    }
+
+    pub fn actor(&self, arn: &str) -> Option<Arc<Actor>> {
+        lock(&self.actors).get(arn).cloned()
+    }
+}
+
+/// Wall-clock epoch milliseconds: the only clock executions see.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

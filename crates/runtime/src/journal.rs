@@ -1,0 +1,194 @@
+//! One running Standard execution in memory (its [`Actor`]), the journal entries
+//! that rebuild it, and the translation of an engine `Decision` into the store
+//! `Transition` that makes it durable.
+//!
+//! The same bookkeeping runs live and during replay, so the pending tasks and
+//! armed timers a recovered actor knows are exactly those the store holds rows for.
+
+use std::collections::{HashMap, HashSet};
+
+use engine::{Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest};
+use serde::{Deserialize, Serialize};
+use store::{Ending, EventRow, ExecutionStatus, NewOutboxRow, NewTaskToken, NewTimer, Transition};
+
+/// What a journal row holds: the facts an execution started from (version 1),
+/// then every input it handled, with the time it was handled at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) enum Entry {
+    Start(Box<StartFacts>),
+    Input { input: Input, now: i64 },
+}
+
+/// Everything `Execution::start` took, so a replay starts identically even after
+/// the state machine was updated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct StartFacts {
+    pub info: ExecutionInfo,
+    pub input: String,
+    pub now: i64,
+    pub definition: String,
+    pub limits: Limits,
+}
+
+/// One running execution: inputs are applied under its lock, one at a time.
+pub(crate) struct Actor {
+    pub arn: String,
+    pub state: tokio::sync::Mutex<ActorState>,
+}
+
+/// The folded execution and what the store holds for it.
+pub(crate) struct ActorState {
+    pub exec: Execution,
+    /// The store's version of the execution (compare-and-set).
+    pub version: i64,
+    /// Timers with a durable row.
+    pub timers: HashSet<u64>,
+    /// Tasks with an outbox row or awaiting a callback: request, and whether the
+    /// service already accepted it (`TaskSubmitted`: not invoked again).
+    pub tasks: HashMap<u64, (TaskRequest, bool)>,
+    /// The last `now` handed to the engine (time never runs backwards for it).
+    pub last_now: i64,
+    pub ended: bool,
+}
+
+impl ActorState {
+    pub fn new(exec: Execution, now: i64) -> Self {
+        ActorState {
+            exec,
+            version: 0,
+            timers: HashSet::new(),
+            tasks: HashMap::new(),
+            last_now: now,
+            ended: false,
+        }
+    }
+
+    /// Notes what an input settles before the engine sees it: the task it answers
+    /// loses its outbox row and token, the timer that fired its row.
+    pub fn before_input(&mut self, input: &Input, t: &mut Transition) {
+        match input {
+            Input::TaskSucceeded { task, .. }
+            | Input::TaskFailed { task, .. }
+            | Input::TaskTimedOut { task } => self.forget_task(*task, t),
+            Input::TaskSubmitted { task, .. } => {
+                if let Some((_, submitted)) = self.tasks.get_mut(task) {
+                    *submitted = true;
+                    t.outbox_remove.push(*task as i64);
+                }
+            }
+            Input::TimerFired { timer } => {
+                if self.timers.remove(timer) {
+                    t.timers_remove.push(*timer as i64);
+                }
+            }
+            Input::TaskHeartbeat { .. } | Input::Stop { .. } => {}
+        }
+    }
+
+    fn forget_task(&mut self, task: u64, t: &mut Transition) {
+        if let Some((req, submitted)) = self.tasks.remove(&task) {
+            if !submitted {
+                t.outbox_remove.push(task as i64);
+            }
+            if let Some(token) = req.task_token {
+                t.tokens_invalidate.push(token);
+            }
+        }
+    }
+
+    /// Folds a decision into the bookkeeping and the transition; returns the
+    /// tasks to invoke once the transition is durable.
+    pub fn absorb(
+        &mut self,
+        arn: &str,
+        decision: &Decision,
+        t: &mut Transition,
+    ) -> Vec<TaskRequest> {
+        t.events
+            .extend(decision.events.iter().map(EventRow::from_event));
+        let mut invoke = Vec::new();
+        for c in &decision.commands {
+            match c {
+                Command::InvokeTask(req) => {
+                    t.outbox_add.push(NewOutboxRow {
+                        task_id: req.task as i64,
+                        kind: "invoke".to_string(),
+                        payload: serde_json::to_string(req).unwrap_or_default(),
+                        idempotency_key: format!("{arn}#task-{}", req.task),
+                    });
+                    if let Some(token) = &req.task_token {
+                        t.tokens_add.push(NewTaskToken {
+                            token: token.clone(),
+                            task_id: req.task as i64,
+                        });
+                    }
+                    self.tasks.insert(req.task, (req.clone(), false));
+                    invoke.push(req.clone());
+                }
+                Command::StartTimer { timer, fire_at } => {
+                    self.timers.insert(*timer);
+                    t.timers_add.push(NewTimer {
+                        timer_id: *timer as i64,
+                        fire_at: *fire_at,
+                        payload: serde_json::to_string(&Input::TimerFired { timer: *timer })
+                            .unwrap_or_default(),
+                    });
+                }
+                Command::CancelTimer { timer } => {
+                    if self.timers.remove(timer) {
+                        t.timers_remove.push(*timer as i64);
+                    }
+                }
+                Command::CancelTask { task } => self.forget_task(*task, t),
+            }
+        }
+        if *self.exec.status() != Status::Running && !self.ended {
+            self.ended = true;
+            t.ending = Some(ending(self.exec.status(), self.last_now));
+            for timer in self.timers.drain() {
+                t.timers_remove.push(timer as i64);
+            }
+            let tasks: Vec<u64> = self.tasks.keys().copied().collect();
+            for task in tasks {
+                self.forget_task(task, t);
+            }
+            invoke.clear();
+        }
+        invoke
+    }
+
+    /// Tasks invoked whose result is not recorded: to invoke (again) on recovery.
+    pub fn pending_invocations(&self) -> Vec<TaskRequest> {
+        let mut v: Vec<TaskRequest> = self
+            .tasks
+            .values()
+            .filter(|(_, submitted)| !submitted)
+            .map(|(r, _)| r.clone())
+            .collect();
+        v.sort_by_key(|r| r.task);
+        v
+    }
+}
+
+/// The stored end of an execution whose engine status is not Running.
+pub(crate) fn ending(status: &Status, now: i64) -> Ending {
+    let (status, output, details) = match status {
+        Status::Running | Status::Succeeded { .. } => {
+            let output = match status {
+                Status::Succeeded { output } => Some(output.to_string()),
+                _ => None,
+            };
+            (ExecutionStatus::Succeeded, output, None)
+        }
+        Status::Failed(d) => (ExecutionStatus::Failed, None, Some(d)),
+        Status::TimedOut(d) => (ExecutionStatus::TimedOut, None, Some(d)),
+        Status::Aborted(d) => (ExecutionStatus::Aborted, None, Some(d)),
+    };
+    Ending {
+        status,
+        output,
+        error: details.and_then(|d| d.error.clone()),
+        cause: details.and_then(|d| d.cause.clone()),
+        stopped_at: now,
+    }
+}

@@ -1,0 +1,351 @@
+//! Standard executions, live: start, apply an input (commit first, then act),
+//! task dispatch, inbox delivery and stop.
+//!
+//! Every change goes through [`apply`]: under the actor's lock the engine handles
+//! the input, the resulting transition (events, end, timers, outbox, tokens and
+//! the journal entry) is committed, and only then are tasks invoked. A failed
+//! commit leaves the in-memory state ahead of the store, so the actor is dropped
+//! and rebuilt from the journal.
+
+use std::sync::Arc;
+
+use engine::{Execution, Input, TaskRequest};
+use serde_json::Value;
+use store::{CommitOutcome, NewExecution, StartOutcome, Transition};
+
+use crate::core::{Counters, Inner, lock, now_ms};
+use crate::journal::{Actor, ActorState, Entry, StartFacts};
+use crate::start::Resolved;
+use crate::{Error, Result, Started};
+
+/// Starts a Standard execution: durable when this returns.
+pub(crate) async fn start(
+    inner: &Arc<Inner>,
+    target: Resolved,
+    name: String,
+    input_text: String,
+    input: Value,
+) -> Result<Started> {
+    let arn = crate::arn::execution_arn(&target.machine_arn, &name);
+    if let Some(existing) = inner.actor(&arn) {
+        // A start of the same name may still be committing: wait for it.
+        drop(existing.state.lock().await);
+        return idempotent(inner, &arn, &input_text).await;
+    }
+    let plan = inner.plan(&target.definition, false)?;
+    let now = now_ms();
+    let info = engine::ExecutionInfo {
+        execution_arn: arn.clone(),
+        name: name.clone(),
+        state_machine_arn: target.machine_arn.clone(),
+        state_machine_name: crate::arn::machine_name(&target.machine_arn).to_string(),
+        role_arn: target.role_arn.clone(),
+        region: inner.config.region.clone(),
+        account: inner.config.account.clone(),
+        redrive_count: 0,
+        input_text: Some(input_text.as_str().into()),
+        seed: crate::arn::random_u64(),
+    };
+    let limits = engine::Limits {
+        keep_events: true,
+        ..inner.config.limits.clone()
+    };
+    let facts = StartFacts {
+        info: info.clone(),
+        input: input_text.clone(),
+        now,
+        definition: target.definition.clone(),
+        limits: limits.clone(),
+    };
+    let (exec, decision) = Execution::start(plan, info, input, limits, now);
+    let mut state = ActorState::new(exec, now);
+    let mut first = Transition::new(&arn, 0);
+    first.journal = Some(journal_text(&Entry::Start(Box::new(facts)))?);
+    let invoke = state.absorb(&arn, &decision, &mut first);
+    let timers_added = !first.timers_add.is_empty();
+    let actor = Arc::new(Actor {
+        arn: arn.clone(),
+        state: tokio::sync::Mutex::new(state),
+    });
+    // Hold the lock while committing: inputs for this execution wait for it.
+    let mut guard = actor.state.lock().await;
+    let other = {
+        let mut actors = lock(&inner.actors);
+        let other = actors.get(&arn).cloned();
+        if other.is_none() {
+            actors.insert(arn.clone(), Arc::clone(&actor));
+        }
+        other
+    };
+    if let Some(other) = other {
+        drop(guard);
+        drop(other.state.lock().await);
+        return idempotent(inner, &arn, &input_text).await;
+    }
+    let new = NewExecution {
+        arn: arn.clone(),
+        state_machine_arn: target.machine_arn.clone(),
+        state_machine_version_arn: target.version_arn.clone(),
+        state_machine_alias_arn: target.alias_arn.clone(),
+        name,
+        input: input_text.clone(),
+        started_at: now,
+    };
+    let outcome = inner.store(move |s| s.start_execution(new, first)).await;
+    match outcome {
+        Ok(StartOutcome::Started) => {
+            guard.version = 1;
+            if guard.ended {
+                lock(&inner.actors).remove(&arn);
+            }
+            drop(guard);
+            if timers_added {
+                inner.timer_wake.notify_one();
+            }
+            for req in invoke {
+                dispatch(inner, &arn, req);
+            }
+            Ok(Started {
+                execution_arn: arn,
+                start_date_ms: now,
+            })
+        }
+        Ok(StartOutcome::Existing(_)) | Err(_) => {
+            guard.ended = true;
+            lock(&inner.actors).remove(&arn);
+            drop(guard);
+            outcome?;
+            idempotent(inner, &arn, &input_text).await
+        }
+    }
+}
+
+/// StartExecution of a name already taken: the same running execution with the
+/// same input is the same request again; anything else is a conflict.
+async fn idempotent(inner: &Arc<Inner>, arn: &str, input_text: &str) -> Result<Started> {
+    let owned = arn.to_string();
+    let e = inner
+        .store(move |s| s.describe_execution(&owned))
+        .await
+        .map_err(|_| Error::ExecutionAlreadyExists(arn.to_string()))?;
+    if e.status == store::ExecutionStatus::Running && e.input == input_text {
+        Ok(Started {
+            execution_arn: e.arn,
+            start_date_ms: e.started_at,
+        })
+    } else {
+        Err(Error::ExecutionAlreadyExists(arn.to_string()))
+    }
+}
+
+pub(crate) fn journal_text(entry: &Entry) -> Result<String> {
+    serde_json::to_string(entry).map_err(|e| Error::Internal(format!("journal entry: {e}")))
+}
+
+/// What [`apply`] did.
+pub(crate) enum Applied {
+    /// Committed at this time.
+    Done { now: i64 },
+    /// The execution is not running (any more); nothing was written.
+    NotRunning,
+}
+
+/// Applies one input to a running execution and makes it durable, then carries
+/// out its commands. `inbox` rows are consumed in the same transaction.
+pub(crate) async fn apply(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    input: Input,
+    inbox: Vec<i64>,
+) -> Result<Applied> {
+    let mut st = actor.state.lock().await;
+    apply_locked(inner, actor, &mut st, input, inbox).await
+}
+
+pub(crate) async fn apply_locked(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    st: &mut ActorState,
+    input: Input,
+    inbox: Vec<i64>,
+) -> Result<Applied> {
+    if st.ended {
+        return Ok(Applied::NotRunning);
+    }
+    let now = now_ms().max(st.last_now);
+    st.last_now = now;
+    let arn = actor.arn.as_str();
+    let mut t = Transition::new(arn, st.version);
+    t.inbox_consumed = inbox;
+    t.journal = Some(journal_text(&Entry::Input {
+        input: input.clone(),
+        now,
+    })?);
+    st.before_input(&input, &mut t);
+    let decision = st.exec.handle(input, now);
+    let invoke = st.absorb(arn, &decision, &mut t);
+    let timers_added = !t.timers_add.is_empty();
+    let result = inner.store(move |s| s.commit(vec![t])).await;
+    match result {
+        Ok(outcomes) => match outcomes.first() {
+            Some(CommitOutcome::Committed { version }) => st.version = *version,
+            other => {
+                let what = format!("{other:?}");
+                return Err(fail_commit(inner, actor, st, what).await);
+            }
+        },
+        Err(e) => return Err(fail_commit(inner, actor, st, e.to_string()).await),
+    }
+    if st.ended {
+        let mut actors = lock(&inner.actors);
+        if actors.get(arn).is_some_and(|a| Arc::ptr_eq(a, actor)) {
+            actors.remove(arn);
+        }
+    }
+    if timers_added {
+        inner.timer_wake.notify_one();
+    }
+    for req in invoke {
+        dispatch(inner, arn, req);
+    }
+    Ok(Applied::Done { now })
+}
+
+/// A commit failed: the memory is ahead of the store. Drop this actor and
+/// rebuild the execution from its journal.
+async fn fail_commit(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    st: &mut ActorState,
+    what: String,
+) -> Error {
+    Counters::bump(&inner.stats.commit_failures);
+    eprintln!(
+        "stepwise runtime: commit for {} failed ({what}); rebuilding it from its journal",
+        actor.arn
+    );
+    st.ended = true;
+    {
+        let mut actors = lock(&inner.actors);
+        if actors
+            .get(&actor.arn)
+            .is_some_and(|a| Arc::ptr_eq(a, actor))
+        {
+            actors.remove(&actor.arn);
+        }
+    }
+    let inner2 = Arc::clone(inner);
+    let arn = actor.arn.clone();
+    tokio::spawn(async move {
+        if let Err(e) = crate::recovery::recover_one(&inner2, &arn).await {
+            eprintln!("stepwise runtime: cannot rebuild {arn}: {e}");
+        }
+    });
+    Error::Internal(format!("commit failed: {what}"))
+}
+
+/// Feeds an input to a running execution; a finished or unknown one ignores it.
+pub(crate) async fn deliver(inner: &Arc<Inner>, arn: &str, input: Input) -> Result<Applied> {
+    match inner.actor(arn) {
+        Some(actor) => apply(inner, &actor, input, Vec::new()).await,
+        None => Ok(Applied::NotRunning),
+    }
+}
+
+/// Invokes a task in the background; its outcome comes back as input(s).
+pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
+    let inner = Arc::clone(inner);
+    let arn = arn.to_string();
+    tokio::spawn(async move {
+        let task = req.task;
+        let outcome = inner.config.invoker.invoke(req).await;
+        for input in crate::invoker::outcome_inputs(task, outcome) {
+            if let Err(e) = deliver(&inner, &arn, input).await {
+                eprintln!("stepwise runtime: result of task {task} of {arn}: {e}");
+                return;
+            }
+        }
+    });
+}
+
+/// Hands an execution's visible inbox rows (fired timers, …) to it, in order.
+/// Rows of an execution that is no longer running are consumed without effect.
+pub(crate) async fn deliver_inbox(inner: &Arc<Inner>, arn: &str) -> Result<()> {
+    let Some(actor) = inner.actor(arn) else {
+        return discard_inbox(inner, arn).await;
+    };
+    let mut st = actor.state.lock().await;
+    loop {
+        let owned = arn.to_string();
+        let rows = inner.store(move |s| s.inbox(&owned, now_ms())).await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for row in rows {
+            let input: Input = match serde_json::from_str(&row.payload) {
+                Ok(i) => i,
+                Err(e) => {
+                    eprintln!(
+                        "stepwise runtime: unreadable inbox row {} of {arn}: {e}",
+                        row.id
+                    );
+                    continue;
+                }
+            };
+            if let Applied::NotRunning =
+                apply_locked(inner, &actor, &mut st, input, vec![row.id]).await?
+            {
+                drop(st);
+                return discard_inbox(inner, arn).await;
+            }
+        }
+    }
+}
+
+/// Consumes the inbox rows of an execution that is not running (a timer that
+/// fired as it ended). A running one not yet in memory keeps them for later.
+async fn discard_inbox(inner: &Arc<Inner>, arn: &str) -> Result<()> {
+    let owned = arn.to_string();
+    let state = match inner.store(move |s| s.execution_state(&owned)).await {
+        Ok(s) => s,
+        Err(Error::Store(store::Error::NotFound { .. })) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    if state.status == store::ExecutionStatus::Running {
+        return Ok(());
+    }
+    let owned = arn.to_string();
+    let rows = inner.store(move |s| s.inbox(&owned, i64::MAX)).await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut t = Transition::new(arn, state.version);
+    t.inbox_consumed = rows.iter().map(|r| r.id).collect();
+    inner.store(move |s| s.commit(vec![t])).await?;
+    Ok(())
+}
+
+/// StopExecution: the stop is applied like any input; the stop date is the time
+/// of its transition. Stopping a closed execution returns its stop date.
+pub(crate) async fn stop(
+    inner: &Arc<Inner>,
+    arn: &str,
+    error: Option<String>,
+    cause: Option<String>,
+) -> Result<i64> {
+    crate::arn::check_execution_arn(arn)?;
+    if let Some(actor) = inner.actor(arn)
+        && let Applied::Done { now } =
+            apply(inner, &actor, Input::Stop { error, cause }, Vec::new()).await?
+    {
+        return Ok(now);
+    }
+    let owned = arn.to_string();
+    match inner.store(move |s| s.describe_execution(&owned)).await {
+        Ok(e) => Ok(e.stopped_at.unwrap_or_else(now_ms)),
+        Err(Error::Store(store::Error::NotFound { .. })) => {
+            Err(Error::ExecutionDoesNotExist(arn.to_string()))
+        }
+        Err(e) => Err(e),
+    }
+}
