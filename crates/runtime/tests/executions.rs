@@ -353,3 +353,65 @@ async fn express_runs_synchronously_in_memory() {
     assert!(started.execution_arn.contains(":express:fastwait:"));
     rt.wait_until_done(&started.execution_arn, T).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execution_timeout_fires_through_the_timer_path() {
+    let (_dir, store, rt) = setup().await;
+    let def = r#"{"TimeoutSeconds":1,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":3600,"End":true}}}"#;
+    let sm = create(&*store, "timeout", MachineType::Standard, def);
+    let started = rt
+        .start_execution(start_req(&sm, None, "{}"))
+        .await
+        .unwrap();
+    rt.wait_until_done(&started.execution_arn, T).await.unwrap();
+    let e = store.describe_execution(&started.execution_arn).unwrap();
+    assert_eq!(e.status, ExecutionStatus::TimedOut);
+    let h = history(&*store, &started.execution_arn);
+    assert_eq!(h.last().unwrap().event_type, "ExecutionTimedOut");
+    // The Wait's hour-long timer went with the execution.
+    assert_eq!(store.next_timer_at().unwrap(), None);
+}
+
+/// Answers every task with its parameters plus a marker.
+struct Echo;
+
+impl runtime::Invoker for Echo {
+    fn invoke(
+        &self,
+        request: runtime::TaskRequest,
+    ) -> runtime::BoxFuture<'_, runtime::TaskOutcome> {
+        Box::pin(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            runtime::TaskOutcome::Succeeded(serde_json::json!({
+                "echo": request.parameters,
+                "state": request.state_name,
+            }))
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn task_results_come_back_from_the_invoker_as_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    let config = runtime::RuntimeConfig {
+        invoker: std::sync::Arc::new(Echo),
+        ..Default::default()
+    };
+    let rt = runtime::Runtime::new(std::sync::Arc::clone(&store), config);
+    rt.start().await.unwrap();
+    let def = r#"{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"v.$":"$.v"},"ResultSelector":{"r.$":"$.echo.v"},"End":true}}}"#;
+    let sm = create(&*store, "echo", MachineType::Standard, def);
+    let started = rt
+        .start_execution(start_req(&sm, None, r#"{"v":42}"#))
+        .await
+        .unwrap();
+    rt.wait_until_done(&started.execution_arn, T).await.unwrap();
+    let e = store.describe_execution(&started.execution_arn).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
+    assert_eq!(e.output.as_deref(), Some(r#"{"r":42}"#));
+    assert!(store.outbox(i64::MAX, 10).unwrap().is_empty());
+}
