@@ -12,10 +12,11 @@ use crate::diagnostic::codes::{
     DUPLICATE_STATE_NAME, MISSING_END_STATE, MISSING_TRANSITION_TARGET,
 };
 
-/// Runs every graph check over the machine.
+/// Runs every graph check over the machine, then the variable checks.
 pub(crate) fn check_machine(diags: &mut Vec<Diagnostic>, graph: &Graph) {
     let mut seen = HashMap::new();
     check_graph(diags, graph, "", &mut seen);
+    super::variables::check_machine(diags, graph);
 }
 
 /// Every transition of one state: (location of the field, target).
