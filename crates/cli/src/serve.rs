@@ -115,7 +115,19 @@ pub fn main(args: Args) -> Result<ExitCode> {
         .build()
         .context("could not start the async runtime")?;
     rt.block_on(async {
-        let app = server::App::new(store, config);
+        let runtime = runtime::Runtime::new(
+            store.clone(),
+            runtime::RuntimeConfig {
+                region: s.region.clone(),
+                account: s.account.clone(),
+                ..runtime::RuntimeConfig::default()
+            },
+        );
+        runtime
+            .start()
+            .await
+            .context("could not resume the running executions")?;
+        let app = server::App::new(store, config, runtime);
         let listener = tokio::net::TcpListener::bind((s.address, s.port))
             .await
             .with_context(|| format!("could not listen on {}:{}", s.address, s.port))?;

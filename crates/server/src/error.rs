@@ -124,5 +124,19 @@ impl From<store::Error> for ApiError {
     }
 }
 
+impl From<runtime::Error> for ApiError {
+    /// The runtime's errors carry AWS's code and message already.
+    fn from(e: runtime::Error) -> Self {
+        match e {
+            runtime::Error::Store(s) => s.into(),
+            e => ApiError {
+                code: e.code(),
+                message: e.to_string(),
+                status: if e.is_server_error() { 500 } else { 400 },
+            },
+        }
+    }
+}
+
 /// The result of every action.
 pub type ApiResult<T> = Result<T, ApiError>;

@@ -44,11 +44,21 @@ impl Default for Config {
 pub struct App {
     pub store: Arc<dyn store::Store>,
     pub config: Config,
+    /// Starts, stops and runs executions.
+    pub runtime: Arc<runtime::Runtime>,
 }
 
 impl App {
-    pub fn new(store: Arc<dyn store::Store>, config: Config) -> Arc<App> {
-        Arc::new(App { store, config })
+    pub fn new(
+        store: Arc<dyn store::Store>,
+        config: Config,
+        runtime: Arc<runtime::Runtime>,
+    ) -> Arc<App> {
+        Arc::new(App {
+            store,
+            config,
+            runtime,
+        })
     }
 
     /// `arn:aws:states:<region>:<account>:<kind>:<name>`.

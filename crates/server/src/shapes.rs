@@ -42,6 +42,7 @@ pub fn describe_machine(m: &StateMachine) -> Value {
         "creationDate": epoch_seconds(m.created_at),
         "loggingConfiguration": logging(m.logging_configuration.as_deref()),
         "tracingConfiguration": tracing(m.tracing_configuration.as_deref()),
+        "encryptionConfiguration": {"type": "AWS_OWNED_KEY"},
     });
     if let Some(d) = &m.description {
         v["description"] = d.clone().into();

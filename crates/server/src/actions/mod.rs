@@ -1,7 +1,8 @@
 //! One file per action. Each `handle(app, req)` validates its parameters as AWS
 //! does, calls the store (or the runtime), and returns the response body.
 //! `dispatch` maps the action name from `X-Amz-Target` to its handler and runs
-//! it on a blocking thread (the store's API is synchronous).
+//! it on a blocking thread (the store's API is synchronous); the execution
+//! actions that wait on the runtime are async.
 
 mod common;
 
@@ -13,14 +14,21 @@ mod delete_state_machine;
 mod delete_state_machine_alias;
 mod delete_state_machine_version;
 mod describe_activity;
+mod describe_execution;
 mod describe_state_machine;
 mod describe_state_machine_alias;
+mod describe_state_machine_for_execution;
+mod get_execution_history;
 mod list_activities;
+mod list_executions;
 mod list_state_machine_aliases;
 mod list_state_machine_versions;
 mod list_state_machines;
 mod list_tags_for_resource;
 mod publish_state_machine_version;
+mod start_execution;
+mod start_sync_execution;
+mod stop_execution;
 mod tag_resource;
 mod untag_resource;
 mod update_state_machine;
@@ -62,12 +70,22 @@ fn handler(action: &str) -> Option<Handler> {
         "DescribeActivity" => describe_activity::handle,
         "DeleteActivity" => delete_activity::handle,
         "ListActivities" => list_activities::handle,
+        "DescribeExecution" => describe_execution::handle,
+        "ListExecutions" => list_executions::handle,
+        "GetExecutionHistory" => get_execution_history::handle,
+        "DescribeStateMachineForExecution" => describe_state_machine_for_execution::handle,
         _ => return None,
     })
 }
 
 /// Runs `action` with `req`.
 pub async fn dispatch(app: Arc<App>, action: &str, req: Req) -> ApiResult<Value> {
+    match action {
+        "StartExecution" => return start_execution::handle(app, req).await,
+        "StartSyncExecution" => return start_sync_execution::handle(app, req).await,
+        "StopExecution" => return stop_execution::handle(app, req).await,
+        _ => {}
+    }
     let Some(f) = handler(action) else {
         return Err(ApiError::new(
             "UnknownOperationException",

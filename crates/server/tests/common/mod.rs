@@ -21,7 +21,6 @@ impl TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = store::SqliteStore::open(dir.path().join("stepwise.db")).unwrap();
         let store: Arc<dyn store::Store> = Arc::new(store);
-        let app = server::App::new(store, server::Config::default());
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let port = std_listener.local_addr().unwrap().port();
@@ -33,6 +32,10 @@ impl TestServer {
                 .build()
                 .unwrap();
             rt.block_on(async move {
+                let runtime =
+                    runtime::Runtime::new(store.clone(), runtime::RuntimeConfig::default());
+                runtime.start().await.unwrap();
+                let app = server::App::new(store, server::Config::default(), runtime);
                 let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
                 server::serve(listener, app, async {
                     let _ = rx.await;
