@@ -214,8 +214,22 @@ pub(crate) fn assign(
     if vars.is_empty() {
         return Ok(None);
     }
-    exec.frame(frame).vars.assign(&vars);
+    store(exec, frame, env, &vars)?;
     Ok(Some(vars))
+}
+
+/// Stores assigned variables in the frame's scope; over a size limit, nothing is
+/// stored and the state fails with `States.DataLimitExceeded`.
+pub(crate) fn store(
+    exec: &mut Execution,
+    frame: FrameId,
+    env: &Env,
+    vars: &Map<String, Value>,
+) -> Result<(), Failure> {
+    exec.frame(frame)
+        .vars
+        .assign(vars, &env.state)
+        .map_err(|e| Failure::new("States.DataLimitExceeded", e.0, Origin::State))
 }
 
 /// The output a Catch passes on, and the variables it assigns.

@@ -231,7 +231,7 @@ fn assign_and_output(
         None => default_output,
     };
     if let Some(vars) = &assigned {
-        exec.frame(frame).vars.assign(vars);
+        crate::dataflow::store(exec, frame, env, vars)?;
     }
     Ok((out, assigned))
 }
