@@ -1,61 +1,69 @@
-//! Criterion benchmarks of JSONata evaluation with a `$states` binding, as a state evaluates it.
+//! Criterion benchmarks of JSONata evaluation, as a state evaluates it: compiled once, `$states`
+//! bound once per state, each expression evaluated against it.
+//!
+//! The expressions and the ~1 KiB document are in `jsonata_cases.json`, which
+//! `jsonata_reference.mjs` times with the reference implementation (npm `jsonata`), so the two
+//! report the same cases side by side:
+//!
+//! ```text
+//! cargo bench -p expr --bench jsonata
+//! npm install --prefix /tmp/jsonata-ref jsonata
+//! node crates/expr/benches/jsonata_reference.mjs /tmp/jsonata-ref
+//! ```
+//!
+//! The `suite/…` cases are official JSONata suite expressions over its `dataset5`, read from the
+//! conformance folder (`STEPWISE_CONFORMANCE_DIR`, else `../shared/conformance`); they are
+//! skipped when it is absent.
+
+use std::path::PathBuf;
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
 use expr::jsonata::{Bindings, Determinism, Expression, Limits};
 use serde_json::{Value, json};
 
-/// A `$states` value whose input is about 1 KiB of JSON.
-fn states() -> Value {
-    let items: Vec<Value> = (0..16)
-        .map(|i| {
-            json!({
-                "sku": format!("SKU-{i:04}"),
-                "name": format!("item {i}"),
-                "price": 2.5 * f64::from(i),
-                "qty": i % 4 + 1
-            })
+const CASES: &str = include_str!("jsonata_cases.json");
+
+/// `(name, expression)` pairs of one group of the cases file.
+fn named(list: &Value) -> Vec<(String, String)> {
+    list.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|c| {
+                    Some((
+                        c["name"].as_str()?.to_owned(),
+                        c["expr"].as_str()?.to_owned(),
+                    ))
+                })
+                .collect()
         })
-        .collect();
-    let input = json!({
-        "orderId": "ord-20240101-0001",
-        "customer": {"id": "c-42", "name": "María", "tier": "gold"},
-        "items": items,
-        "currency": "EUR"
-    });
-    json!({
-        "input": input,
-        "context": {
-            "Execution": {"Id": "arn:aws:states:us-east-1:123456789012:execution:sm:run", "StartTime": "2024-01-01T00:00:00.000Z"},
-            "State": {"Name": "Price", "EnteredTime": "2024-01-01T00:00:01.000Z"}
-        }
-    })
+        .unwrap_or_default()
 }
 
-const EXPRESSIONS: [(&str, &str); 4] = [
-    ("filter_names", "$states.input.items[price > 10].name"),
-    ("field", "$states.input.customer.id"),
-    (
-        "object_sum_join",
-        "{'total': $sum($states.input.items.(price * qty)), 'names': $join($states.input.items.name, ', '), 'gold': $states.input.customer.tier = 'gold'}",
-    ),
-    (
-        "condition",
-        "$states.input.customer.tier = 'gold' and $count($states.input.items) > 10",
-    ),
-];
+fn dataset(name: &str) -> Option<Value> {
+    let root = match std::env::var("STEPWISE_CONFORMANCE_DIR") {
+        Ok(dir) => PathBuf::from(dir),
+        Err(_) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance"),
+    };
+    let text = std::fs::read_to_string(root.join(format!("jsonata/datasets/{name}.json"))).ok()?;
+    serde_json::from_str(&text).ok()
+}
 
 fn bench(c: &mut Criterion) {
-    let states = states();
-    let size = serde_json::to_string(&states["input"]).unwrap().len();
+    let cases: Value = serde_json::from_str(CASES).expect("jsonata_cases.json is JSON");
+    let document = cases["document"].clone();
+    let size = serde_json::to_string(&document).unwrap().len();
     assert!((900..1300).contains(&size), "input of {size} bytes");
+    let states = json!({"input": document, "context": cases["context"].clone()});
     let det = Determinism {
         now_millis: 1_704_067_200_000,
         seed: 7,
     };
     let limits = Limits::default();
+
     // What a state does: bind `$states` once, evaluate each of its expressions.
     let bound = Bindings::new().with("states", states.clone());
-    for (name, text) in EXPRESSIONS {
+    let asl = named(&cases["asl"]);
+    for (name, text) in &asl {
         let expr = Expression::compile(text).unwrap();
         let result = expr.evaluate_with(None, &bound, &det, &limits).unwrap();
         assert!(result.is_some(), "{name}");
@@ -63,7 +71,22 @@ fn bench(c: &mut Criterion) {
             b.iter(|| expr.evaluate_with(None, black_box(&bound), &det, &limits))
         });
     }
-    let (_, text) = EXPRESSIONS[0];
+
+    if let Some(data) = cases["suite"]["dataset"].as_str().and_then(dataset) {
+        let none = Bindings::new();
+        for (name, text) in named(&cases["suite"]["cases"]) {
+            let expr = Expression::compile(&text).unwrap();
+            let result = expr
+                .evaluate_with(Some(&data), &none, &det, &limits)
+                .unwrap();
+            assert!(result.is_some(), "{name}");
+            c.bench_function(&format!("suite/{name}"), |b| {
+                b.iter(|| expr.evaluate_with(Some(black_box(&data)), &none, &det, &limits))
+            });
+        }
+    }
+
+    let text = &asl[0].1;
     let expr = Expression::compile(text).unwrap();
     // The convenience form copies each binding before evaluating.
     let pairs = [("states", &states)];
