@@ -214,3 +214,28 @@ fn bindings_built_once_serve_many_expressions() {
     let r = standard.evaluate_with(None, &bound, &DET, &Limits::default());
     assert_eq!(r, Ok(Some(json!(2))));
 }
+
+/// Texts longer than the fuzzer's inputs (`fuzz/fuzz_targets/jsonata.rs` ran with 484 bytes at
+/// most): deep nesting is refused with an error, never a stack overflow.
+#[test]
+fn deeply_nested_text_is_an_error_not_a_crash() {
+    let n = 50_000;
+    let texts = [
+        format!("{}1{}", "(".repeat(n), ")".repeat(n)),
+        "[".repeat(n),
+        format!("{}1", "-".repeat(n)),
+        format!("{}b", "a.".repeat(n)),
+        "$f(".repeat(n),
+        "{\"a\":".repeat(n),
+        format!("1{}", "+1".repeat(n)),
+    ];
+    for text in &texts {
+        let got = code(text);
+        assert!(got == "U1001" || got.starts_with('S'), "{got}");
+    }
+    // Deep recursion at run time stops at the depth limit.
+    assert_eq!(
+        code("($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(100000))"),
+        "D1011"
+    );
+}
