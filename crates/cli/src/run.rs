@@ -155,6 +155,8 @@ pub fn main(args: Args) -> Result<ExitCode> {
         region: args.region.clone(),
         account: args.account.clone(),
         redrive_count: 0,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
         input_text: Some(input_text.as_str().into()),
         seed: io::random_u64(),
     };

@@ -29,6 +29,12 @@ pub struct ExecutionInfo {
     pub region: String,
     pub account: String,
     pub redrive_count: u32,
+    /// The version the execution runs, when it was started through a version or alias.
+    #[serde(default)]
+    pub state_machine_version_arn: Option<String>,
+    /// The alias the execution was started through.
+    #[serde(default)]
+    pub state_machine_alias_arn: Option<String>,
     /// The input exactly as the caller sent it, when it is known.
     pub input_text: Option<Arc<str>>,
     /// Seeds `States.UUID`, `States.MathRandom`, jitter and task tokens; recorded
@@ -281,8 +287,8 @@ impl Execution {
             EventDetails::ExecutionStarted {
                 input: input.clone(),
                 role_arn: exec.info.role_arn.clone(),
-                state_machine_alias_arn: None,
-                state_machine_version_arn: None,
+                state_machine_alias_arn: exec.info.state_machine_alias_arn.clone(),
+                state_machine_version_arn: exec.info.state_machine_version_arn.clone(),
             },
         );
         if let Some(secs) = exec.definition.timeout_seconds {

@@ -35,6 +35,8 @@ fn run(definition: &asl::Definition, case: &Value, seed: u64) -> Vec<Value> {
         region: "us-east-1".into(),
         account: "123456789012".into(),
         redrive_count: 0,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
         input_text: None,
         seed,
     };

@@ -103,6 +103,8 @@ fn run_case(case: &Value) -> Verdict {
         region: "us-east-1".into(),
         account: "111111111111".into(),
         redrive_count: 0,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
         input_text: Some(python_json(&case["input"]).into()),
         seed: 42,
     };

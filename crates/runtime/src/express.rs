@@ -36,6 +36,8 @@ pub(crate) async fn run(
         region: inner.config.region.clone(),
         account: inner.config.account.clone(),
         redrive_count: 0,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
     };

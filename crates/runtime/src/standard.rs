@@ -43,6 +43,8 @@ pub(crate) async fn start(
         region: inner.config.region.clone(),
         account: inner.config.account.clone(),
         redrive_count: 0,
+        state_machine_version_arn: target.version_arn.clone(),
+        state_machine_alias_arn: target.alias_arn.clone(),
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
     };

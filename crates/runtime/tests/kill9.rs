@@ -146,6 +146,8 @@ fn oracle(i: usize) -> Vec<(i64, i64, String, String)> {
         region: "us-east-1".into(),
         account: "123456789012".into(),
         redrive_count: 0,
+        state_machine_version_arn: None,
+        state_machine_alias_arn: None,
         input_text: Some(input(i).as_str().into()),
         seed: 0,
     };
