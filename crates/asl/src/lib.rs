@@ -12,6 +12,7 @@ mod check;
 mod diagnostic;
 mod model;
 mod parse;
+mod references;
 
 pub use check::errors::PREDEFINED_ERRORS;
 pub use check::paths::INTRINSICS;
@@ -20,6 +21,7 @@ pub use check::resource::{
 };
 pub use diagnostic::{Diagnostic, codes};
 pub use model::*;
+pub use references::variable_references;
 
 /// Standard or Express: Express machines refuse `.sync` and
 /// `.waitForTaskToken` integrations.

@@ -50,7 +50,23 @@ pub fn describe_machine(m: &StateMachine) -> Value {
     if !m.revision_id.is_empty() {
         v["revisionId"] = m.revision_id.clone().into();
     }
+    add_variable_references(&mut v, &m.definition);
     v
+}
+
+/// `variableReferences`: the workflow variables each state reads, present when
+/// any state reads one.
+pub fn add_variable_references(out: &mut Value, definition: &str) {
+    let Ok(parsed) = serde_json::from_str::<Value>(definition) else {
+        return;
+    };
+    let refs = asl::variable_references(&parsed);
+    if let Some(o) = out.as_object_mut() {
+        o.remove("variableReferences");
+        if !refs.is_empty() {
+            o.insert("variableReferences".into(), json!(refs));
+        }
+    }
 }
 
 /// DescribeStateMachine of a version: the version's definition, role and
@@ -70,6 +86,7 @@ pub fn describe_version(m: &StateMachine, v: &StateMachineVersion) -> Value {
     if !v.revision_id.is_empty() {
         o.insert("revisionId".into(), v.revision_id.clone().into());
     }
+    add_variable_references(&mut out, &v.definition);
     out
 }
 

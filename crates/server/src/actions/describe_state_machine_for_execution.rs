@@ -45,5 +45,7 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
         out["updateDate"] = epoch_seconds(version.created_at);
         out["revisionId"] = version.revision_id.into();
     }
+    let definition = out["definition"].as_str().unwrap_or_default().to_string();
+    shapes::add_variable_references(&mut out, &definition);
     Ok(out)
 }
