@@ -46,6 +46,10 @@ pub enum EventDetails {
     ExecutionFailed(ErrorDetails),
     ExecutionTimedOut(ErrorDetails),
     ExecutionAborted(ErrorDetails),
+    /// RedriveExecution restarted a finished execution (its `redriveCount` after it).
+    ExecutionRedriven {
+        redrive_count: u32,
+    },
     StateEntered {
         state_type: StateType,
         name: String,
@@ -234,6 +238,7 @@ impl HistoryEvent {
             ExecutionFailed(_) => "ExecutionFailed",
             ExecutionTimedOut(_) => "ExecutionTimedOut",
             ExecutionAborted(_) => "ExecutionAborted",
+            ExecutionRedriven { .. } => "ExecutionRedriven",
             StateEntered { state_type, .. } => return format!("{state_type}StateEntered"),
             StateExited { state_type, .. } => return format!("{state_type}StateExited"),
             StateAborted { state_type } => return format!("{state_type}StateAborted"),
@@ -329,6 +334,10 @@ impl HistoryEvent {
             ExecutionFailed(e) => ("executionFailedEventDetails", e.to_json()),
             ExecutionTimedOut(e) => ("executionTimedOutEventDetails", e.to_json()),
             ExecutionAborted(e) => ("executionAbortedEventDetails", e.to_json()),
+            ExecutionRedriven { redrive_count } => (
+                "executionRedrivenEventDetails",
+                json!({"redriveCount": redrive_count}),
+            ),
             StateEntered { name, input, .. } => (
                 "stateEnteredEventDetails",
                 object([

@@ -96,6 +96,11 @@ pub enum Input {
         error: Option<String>,
         cause: Option<String>,
     },
+    /// RedriveExecution: a FAILED, TIMED_OUT or ABORTED execution records
+    /// `ExecutionRedriven` and re-enters, with the input it had, the top-level
+    /// state it ended in (a failed Parallel or Map runs again as a whole). Ignored
+    /// by a running or succeeded execution.
+    Redrive,
 }
 
 /// An effect for the caller to carry out.
@@ -230,6 +235,8 @@ pub struct Execution {
     /// Timer id → what it is for.
     pub(crate) timers: HashMap<u64, TimerPurpose>,
     pub(crate) rng: crate::random::SplitMix64,
+    /// The top-level state entered last and its input: where a redrive resumes.
+    last_top: Option<(String, Payload)>,
     /// The step in progress.
     pub(crate) now: i64,
     pub(crate) out: Decision,
@@ -279,6 +286,7 @@ impl Execution {
             tasks: HashMap::new(),
             timers: HashMap::new(),
             rng,
+            last_top: None,
             now,
             out: Decision::default(),
         };
@@ -291,13 +299,7 @@ impl Execution {
                 state_machine_version_arn: exec.info.state_machine_version_arn.clone(),
             },
         );
-        if let Some(secs) = exec.definition.timeout_seconds {
-            let timer = exec.new_timer(TimerPurpose::ExecutionTimeout);
-            exec.out.commands.push(Command::StartTimer {
-                timer,
-                fire_at: now.saturating_add((secs as i64).saturating_mul(1000)),
-            });
-        }
+        exec.arm_execution_timeout();
         let start = root.graph.start_at.clone();
         let frame = Frame {
             node: root,
@@ -321,6 +323,12 @@ impl Execution {
     /// Applies one input and runs until every frame is blocked again.
     pub fn handle(&mut self, input: Input, now: i64) -> Decision {
         self.now = now.max(self.now);
+        if matches!(input, Input::Redrive) {
+            if self.redrive() {
+                self.run();
+            }
+            return std::mem::take(&mut self.out);
+        }
         if self.status == Status::Running {
             match input {
                 Input::TaskSucceeded { task, output } => {
@@ -344,10 +352,62 @@ impl Execution {
                 }
                 Input::TimerFired { timer } => self.timer_fired(timer),
                 Input::Stop { error, cause } => self.stop(error, cause),
+                Input::Redrive => {}
             }
             self.run();
         }
         std::mem::take(&mut self.out)
+    }
+
+    /// Arms the state machine's `TimeoutSeconds`, counted from now (at the start
+    /// and again at each redrive, as AWS resets it).
+    fn arm_execution_timeout(&mut self) {
+        if let Some(secs) = self.definition.timeout_seconds {
+            let timer = self.new_timer(TimerPurpose::ExecutionTimeout);
+            self.out.commands.push(Command::StartTimer {
+                timer,
+                fire_at: self.now.saturating_add((secs as i64).saturating_mul(1000)),
+            });
+        }
+    }
+
+    /// Restarts a FAILED, TIMED_OUT or ABORTED execution at the top-level state it
+    /// ended in; false (and nothing recorded) for any other execution.
+    fn redrive(&mut self) -> bool {
+        if matches!(self.status, Status::Running | Status::Succeeded { .. }) {
+            return false;
+        }
+        let Some((state, input)) = self.last_top.clone() else {
+            return false;
+        };
+        // Branches and iterations of the abandoned attempt are gone; the top-level
+        // frame (always frame 0) keeps its variables.
+        for id in 1..self.frames.len() {
+            self.free_frame(id);
+        }
+        self.ready.clear();
+        self.tasks.clear();
+        self.timers.clear();
+        self.info.redrive_count = self.info.redrive_count.saturating_add(1);
+        let last = self.next_event_id - 1;
+        let id = self.record(
+            last,
+            EventDetails::ExecutionRedriven {
+                redrive_count: self.info.redrive_count,
+            },
+        );
+        self.status = Status::Running;
+        self.arm_execution_timeout();
+        let root = self.frame_mut(0);
+        root.cursor = id;
+        root.step = Step::Enter { state, input };
+        self.ready.push_back(0);
+        true
+    }
+
+    /// The state a redrive would re-enter (the top-level state entered last).
+    pub fn redrive_state(&self) -> Option<&str> {
+        self.last_top.as_ref().map(|(name, _)| name.as_str())
     }
 
     pub fn status(&self) -> &Status {
@@ -490,6 +550,9 @@ impl Execution {
                 self.frame_failed(id, Failure::new("States.Runtime", cause, Origin::Runtime));
                 return;
             };
+            if self.frame(id).parent.is_none() {
+                self.last_top = Some((state.clone(), input.clone()));
+            }
             let entered_prev = self.frame(id).cursor;
             let entered_id = self.emit(
                 id,
