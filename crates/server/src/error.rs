@@ -90,10 +90,19 @@ impl ApiError {
         ApiError::new("InvalidToken", "Invalid Token: 'Invalid token'")
     }
 
-    /// The JSON body of the response.
+    /// The JSON body of the response: the authentication and protocol errors
+    /// AWS's front end answers carry its namespace, the service's errors
+    /// Step Functions'.
     pub fn body(&self) -> serde_json::Value {
+        let namespace = match self.code {
+            "MissingAuthenticationTokenException"
+            | "IncompleteSignatureException"
+            | "InvalidSignatureException"
+            | "UnrecognizedClientException" => "com.amazon.coral.service",
+            _ => "com.amazonaws.swf.service.v2.model",
+        };
         serde_json::json!({
-            "__type": format!("com.amazonaws.swf.service.v2.model#{}", self.code),
+            "__type": format!("{namespace}#{}", self.code),
             "message": self.message,
         })
     }

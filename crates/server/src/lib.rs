@@ -11,6 +11,7 @@
 
 pub mod actions;
 pub mod arn;
+pub mod auth;
 mod error;
 pub mod ids;
 mod protocol;
@@ -22,20 +23,32 @@ use std::sync::Arc;
 
 pub use error::{ApiError, ApiResult};
 
-/// Where ARNs say the resources live.
+/// Where ARNs say the resources live, who may call, how large a request may be.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// e.g. `us-east-1`.
     pub region: String,
     /// e.g. `123456789012`.
     pub account: String,
+    /// `Some`: every request must be SigV4-signed with one of its keys; `None`:
+    /// any signature (or none) is accepted.
+    pub auth: Option<Arc<auth::Verifier>>,
+    /// The largest request body accepted; larger ones get a 413
+    /// `RequestEntityTooLarge` (default [`DEFAULT_MAX_REQUEST_BYTES`]).
+    pub max_request_bytes: usize,
 }
+
+/// Room for a 1 MiB definition or a 256 KiB input with the rest of the
+/// request and JSON escaping.
+pub const DEFAULT_MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
 
 impl Default for Config {
     fn default() -> Self {
         Config {
             region: "us-east-1".into(),
             account: "123456789012".into(),
+            auth: None,
+            max_request_bytes: DEFAULT_MAX_REQUEST_BYTES,
         }
     }
 }

@@ -3,8 +3,8 @@
 //! `application/x-amz-json-1.0` (taken as bytes: axum's `Json` extractor refuses
 //! that content type), errors as `{"__type": "…#<Code>", "message": …}`.
 //!
-//! Authentication: SigV4 signatures are accepted without verification (local use,
-//! as other local emulators do).
+//! Authentication: with `Config::auth` set, the SigV4 signature of every request
+//! is verified first (`auth.rs`); without it any signature is accepted.
 
 use std::sync::Arc;
 
@@ -12,10 +12,11 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 
+use crate::auth::SignedRequest;
 use crate::error::ApiError;
 use crate::request::Req;
 use crate::{App, actions};
@@ -23,23 +24,48 @@ use crate::{App, actions};
 /// The content type of every request and response body.
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
-/// The largest request body accepted: a 1 MiB definition or a 256 KiB input with
-/// room for the rest of the request and JSON escaping.
-pub const MAX_BODY: usize = 4 * 1024 * 1024;
-
 pub fn router(app: Arc<App>) -> Router {
+    let limit = app.config.max_request_bytes;
     Router::new()
         .route("/", post(handle))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(DefaultBodyLimit::max(limit))
         .with_state(app)
 }
 
 async fn handle(
     State(app): State<Arc<App>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = async {
+        let limit = app.config.max_request_bytes;
+        let body = body.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError {
+                    code: "RequestEntityTooLarge",
+                    message: format!("Request body exceeds the limit of {limit} bytes"),
+                    status: 413,
+                }
+            } else {
+                ApiError::new("SerializationException", e.body_text())
+            }
+        })?;
+        if let Some(verifier) = &app.config.auth {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            verifier.verify(
+                &SignedRequest {
+                    method: "POST",
+                    path: uri.path(),
+                    query: uri.query(),
+                    headers: &headers,
+                    body: &body,
+                },
+                now,
+            )?;
+        }
         let target = headers
             .get("x-amz-target")
             .and_then(|v| v.to_str().ok())
@@ -50,17 +76,6 @@ async fn handle(
                 format!("Unknown operation: '{target}'"),
             ));
         };
-        let body = body.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError {
-                    code: "RequestEntityTooLarge",
-                    message: format!("Request body exceeds the limit of {MAX_BODY} bytes"),
-                    status: 413,
-                }
-            } else {
-                ApiError::new("SerializationException", e.body_text())
-            }
-        })?;
         let req = Req::parse(&body)?;
         let action = action.to_string();
         // A spawned task turns a panic into a JoinError instead of a dropped connection.
