@@ -40,6 +40,19 @@ pub struct Credential {
     pub session_token: Option<String>,
 }
 
+impl std::fmt::Debug for Credential {
+    /// Never prints the secret or the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("secret_access_key", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
 /// Checks signatures against a set of access keys.
 #[derive(Clone)]
 pub struct Verifier {
