@@ -71,6 +71,17 @@ def main():
             break
         time.sleep(0.05)
     assert d2["status"] == "ABORTED", d2
+    assert d2["redriveStatus"] == "REDRIVABLE", d2
+    # Redrive: the aborted execution waits in W again, RUNNING, redriven once.
+    redriven = aws("redrive-execution", "--execution-arn", ex2)
+    assert "redriveDate" in redriven, redriven
+    d3 = aws("describe-execution", "--execution-arn", ex2)
+    assert d3["status"] == "RUNNING" and d3["redriveCount"] == 1 and "redriveDate" in d3, d3
+    types = [e["type"] for e in aws("get-execution-history", "--execution-arn", ex2)["events"]]
+    assert types[-2:] == ["ExecutionRedriven", "WaitStateEntered"], types
+    err = aws("redrive-execution", "--execution-arn", ex2, fail=True)
+    assert "ExecutionNotRedrivable" in err, err
+    aws("stop-execution", "--execution-arn", ex2)
     express = aws("create-state-machine", "--name", name + "-express", "--definition", DEFINITION,
                   "--role-arn", ROLE, "--type", "EXPRESS")["stateMachineArn"]
     # StartSyncExecution's endpoint has the host prefix `sync-`, which no IP
@@ -83,7 +94,7 @@ def main():
     aws("delete-state-machine-alias", "--state-machine-alias-arn", alias)
     aws("delete-state-machine", "--state-machine-arn", sm)
     print("AWS CLI smoke: create, describe, list, update --publish, alias, start, describe, "
-          "history, list-executions, stop, start-sync-execution, errors, delete: ok")
+          "history, list-executions, stop, redrive, start-sync-execution, errors, delete: ok")
     return 0
 
 

@@ -19,6 +19,8 @@ pub(crate) struct Inner {
     pub actors: Mutex<HashMap<String, Arc<Actor>>>,
     /// Executions whose inbox a delivery task is draining now.
     pub delivering: Mutex<HashSet<String>>,
+    /// RedriveExecution client tokens: (execution, token) → redrive date.
+    pub redrive_tokens: Mutex<HashMap<(String, String), i64>>,
     /// Express executions running in memory.
     pub express: Mutex<HashSet<String>>,
     /// Wakes the timer loop (a timer was armed, or work is waiting).
@@ -56,6 +58,7 @@ impl Inner {
             config,
             actors: Mutex::new(HashMap::new()),
             delivering: Mutex::new(HashSet::new()),
+            redrive_tokens: Mutex::new(HashMap::new()),
             express: Mutex::new(HashSet::new()),
             timer_wake: Arc::new(Notify::new()),
             timer_loop_started: AtomicBool::new(false),

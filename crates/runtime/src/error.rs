@@ -26,6 +26,10 @@ pub enum Error {
     /// The input is not JSON, or is larger than the payload limit.
     #[error("Invalid State Machine Execution Input: '{0}'")]
     InvalidExecutionInput(String),
+    /// RedriveExecution of an execution that cannot be redriven; the payload
+    /// is the reason (DescribeExecution's `redriveStatusReason`).
+    #[error("{0}")]
+    ExecutionNotRedrivable(String),
     /// StartSyncExecution on a STANDARD state machine.
     #[error("This operation is not supported by this type of state machine")]
     StateMachineTypeNotSupported,
@@ -56,6 +60,7 @@ impl Error {
             Error::InvalidArn(_) => "InvalidArn",
             Error::InvalidName(_) => "InvalidName",
             Error::InvalidExecutionInput(_) => "InvalidExecutionInput",
+            Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
             Error::ValidationException(_) => "ValidationException",
             Error::InvalidDefinition(_) => "InvalidDefinition",

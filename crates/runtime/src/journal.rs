@@ -81,7 +81,7 @@ impl ActorState {
                     t.timers_remove.push(*timer as i64);
                 }
             }
-            Input::TaskHeartbeat { .. } | Input::Stop { .. } => {}
+            Input::TaskHeartbeat { .. } | Input::Stop { .. } | Input::Redrive => {}
         }
     }
 
@@ -104,6 +104,11 @@ impl ActorState {
         decision: &Decision,
         t: &mut Transition,
     ) -> Vec<TaskRequest> {
+        if self.ended && *self.exec.status() == Status::Running {
+            // A redrive brought the closed execution back.
+            self.ended = false;
+            t.redrive = Some(self.last_now);
+        }
         t.events
             .extend(decision.events.iter().map(EventRow::from_event));
         let mut invoke = Vec::new();

@@ -16,6 +16,7 @@ mod express;
 mod invoker;
 mod journal;
 mod recovery;
+mod redrive;
 mod standard;
 mod start;
 mod timers;
@@ -28,6 +29,7 @@ use crate::core::{Inner, lock};
 
 pub use error::{Error, Result};
 pub use invoker::{BoxFuture, Invoker, NoIntegration, TaskOutcome, TaskRequest};
+pub use redrive::{MAX_REDRIVES, REDRIVABLE_PERIOD_MS, not_redrivable_reason};
 
 /// How the runtime forms ARNs and which limits executions get.
 #[derive(Clone)]
@@ -215,6 +217,14 @@ impl Runtime {
         cause: Option<String>,
     ) -> Result<i64> {
         standard::stop(&self.inner, arn, error, cause).await
+    }
+
+    /// RedriveExecution: restarts a FAILED, TIMED_OUT or ABORTED Standard
+    /// execution from the state it ended in (durable when this returns); returns
+    /// the redrive date (epoch ms). The same `client_token` within 15 minutes
+    /// answers the same date without redriving again.
+    pub async fn redrive_execution(&self, arn: &str, client_token: Option<String>) -> Result<i64> {
+        redrive::redrive(&self.inner, arn, client_token).await
     }
 
     /// Waits until the execution is no longer RUNNING (for tests and tools).

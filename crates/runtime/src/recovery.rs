@@ -81,7 +81,7 @@ pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<bool> {
     Ok(true)
 }
 
-async fn read_journal(inner: &Arc<Inner>, arn: &str) -> Result<Vec<Entry>> {
+pub(crate) async fn read_journal(inner: &Arc<Inner>, arn: &str) -> Result<Vec<Entry>> {
     let mut entries = Vec::new();
     let mut after = 0;
     loop {
@@ -122,7 +122,7 @@ async fn read_history(inner: &Arc<Inner>, arn: &str) -> Result<Vec<EventRow>> {
 
 /// Folds the journal into a fresh execution; returns its state and the events
 /// the replay produced (`None` without a start entry).
-fn replay(
+pub(crate) fn replay(
     inner: &Inner,
     arn: &str,
     journal: &[Entry],

@@ -178,6 +178,8 @@ pub struct Execution {
     pub stopped_at: Option<i64>,
     pub redrive_count: i64,
     pub redrive_status: Option<String>,
+    /// When RedriveExecution last restarted it (epoch ms).
+    pub redrive_date: Option<i64>,
     /// The compare-and-set counter: the number of committed transitions.
     pub version: i64,
     /// The id the next history event gets (one past the last stored id).
@@ -196,6 +198,7 @@ pub struct ExecutionSummary {
     pub started_at: i64,
     pub stopped_at: Option<i64>,
     pub redrive_count: i64,
+    pub redrive_date: Option<i64>,
 }
 
 /// What the runtime needs to resume an execution: its CAS version and snapshot.
@@ -344,6 +347,10 @@ pub struct Transition {
     pub expected_version: i64,
     /// New history events; ids must increase and start past the stored history.
     pub events: Vec<EventRow>,
+    /// Set when this transition redrives a closed execution (RedriveExecution, at
+    /// this epoch-ms time): it is RUNNING again without output, error, cause or
+    /// stop date, its `redrive_count` goes up by one. Applied before `ending`.
+    pub redrive: Option<i64>,
     /// Set when this transition ends the execution.
     pub ending: Option<Ending>,
     pub timers_add: Vec<NewTimer>,

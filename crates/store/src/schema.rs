@@ -28,6 +28,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "journal",
         sql: include_str!("../migrations/sqlite/0002_journal.sql"),
     },
+    Migration {
+        version: 3,
+        name: "redrive",
+        sql: include_str!("../migrations/sqlite/0003_redrive.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

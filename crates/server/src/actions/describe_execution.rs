@@ -4,11 +4,11 @@
 //! Response: `{"executionArn", "stateMachineArn", "stateMachineVersionArn"?,
 //! "stateMachineAliasArn"?, "name", "status", "startDate", "stopDate"?,
 //! "input", "inputDetails", "output"?, "outputDetails"?, "error"?, "cause"?,
-//! "redriveCount", "redriveStatus", "redriveStatusReason"?}`.
+//! "redriveCount", "redriveDate"?, "redriveStatus", "redriveStatusReason"?}`.
 //! Errors: InvalidArn, ExecutionDoesNotExist.
 
 use serde_json::{Value, json};
-use store::{Execution, ExecutionStatus};
+use store::Execution;
 
 use crate::App;
 use crate::arn;
@@ -72,14 +72,17 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
     if let Some(c) = &e.cause {
         out["cause"] = c.clone().into();
     }
-    let (status, reason) = match e.status {
-        ExecutionStatus::Failed | ExecutionStatus::TimedOut | ExecutionStatus::Aborted => {
-            ("REDRIVABLE", None)
-        }
-        s => (
-            "NOT_REDRIVABLE",
-            Some(format!("Execution is {s} and cannot be redriven")),
-        ),
+    if let Some(t) = e.redrive_date {
+        out["redriveDate"] = epoch_seconds(t);
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let reason = runtime::not_redrivable_reason(&e, now);
+    let status = if reason.is_some() {
+        "NOT_REDRIVABLE"
+    } else {
+        "REDRIVABLE"
     };
     out["redriveStatus"] = e.redrive_status.clone().unwrap_or(status.into()).into();
     if let Some(r) = reason {

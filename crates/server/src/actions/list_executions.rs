@@ -85,6 +85,9 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
             if let Some(t) = e.stopped_at {
                 v["stopDate"] = epoch_seconds(t);
             }
+            if let Some(t) = e.redrive_date {
+                v["redriveDate"] = epoch_seconds(t);
+            }
             v
         })
         .collect();

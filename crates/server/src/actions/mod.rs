@@ -26,6 +26,7 @@ mod list_state_machine_versions;
 mod list_state_machines;
 mod list_tags_for_resource;
 mod publish_state_machine_version;
+mod redrive_execution;
 mod start_execution;
 mod start_sync_execution;
 mod stop_execution;
@@ -84,6 +85,7 @@ pub async fn dispatch(app: Arc<App>, action: &str, req: Req) -> ApiResult<Value>
         "StartExecution" => return start_execution::handle(app, req).await,
         "StartSyncExecution" => return start_sync_execution::handle(app, req).await,
         "StopExecution" => return stop_execution::handle(app, req).await,
+        "RedriveExecution" => return redrive_execution::handle(app, req).await,
         _ => {}
     }
     let Some(f) = handler(action) else {

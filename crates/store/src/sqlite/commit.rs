@@ -41,6 +41,14 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
     if changed != 1 {
         return Ok(CommitOutcome::VersionConflict { current: version });
     }
+    if let Some(at) = t.redrive {
+        conn.prepare_cached(
+            "UPDATE executions SET status = 'RUNNING', output = NULL, error = NULL, \
+             cause = NULL, stopped_at = NULL, redrive_count = redrive_count + 1, \
+             redrive_date = ?2, redrive_status = NULL WHERE arn = ?1",
+        )?
+        .execute(params![arn, at])?;
+    }
     if let Some(end) = &t.ending {
         conn.prepare_cached(
             "UPDATE executions SET status = ?2, output = ?3, error = ?4, cause = ?5, \

@@ -16,7 +16,7 @@ fn status(row: &Row<'_>, i: usize) -> rusqlite::Result<ExecutionStatus> {
 
 const EXECUTION_COLUMNS: &str = "arn, state_machine_arn, state_machine_version_arn, \
      state_machine_alias_arn, name, status, input, output, error, cause, started_at, stopped_at, \
-     redrive_count, redrive_status, version, next_event_id";
+     redrive_count, redrive_status, version, next_event_id, redrive_date";
 
 fn execution(row: &Row<'_>) -> rusqlite::Result<Execution> {
     Ok(Execution {
@@ -36,6 +36,7 @@ fn execution(row: &Row<'_>) -> rusqlite::Result<Execution> {
         redrive_status: row.get(13)?,
         version: row.get(14)?,
         next_event_id: row.get(15)?,
+        redrive_date: row.get(16)?,
     })
 }
 
@@ -103,6 +104,7 @@ fn summary(row: &Row<'_>) -> rusqlite::Result<ExecutionSummary> {
         started_at: row.get(6)?,
         stopped_at: row.get(7)?,
         redrive_count: row.get(8)?,
+        redrive_date: row.get(9)?,
     })
 }
 
@@ -114,7 +116,7 @@ pub(crate) fn list(
 ) -> Result<Page<ExecutionSummary>> {
     let mut sql = String::from(
         "SELECT arn, state_machine_arn, state_machine_version_arn, state_machine_alias_arn, name, \
-         status, started_at, stopped_at, redrive_count FROM executions WHERE 1 = 1",
+         status, started_at, stopped_at, redrive_count, redrive_date FROM executions WHERE 1 = 1",
     );
     let mut args: Vec<SqlValue> = Vec::new();
     let mut clause = |sql: &mut String, column: &str, value: SqlValue| {
