@@ -18,6 +18,14 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start() -> TestServer {
+        TestServer::start_with(server::Config::default(), runtime::RuntimeConfig::default())
+    }
+
+    /// A server with the given settings (limits, authentication).
+    pub fn start_with(
+        config: server::Config,
+        runtime_config: runtime::RuntimeConfig,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let store = store::SqliteStore::open(dir.path().join("stepwise.db")).unwrap();
         let store: Arc<dyn store::Store> = Arc::new(store);
@@ -32,10 +40,9 @@ impl TestServer {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let runtime =
-                    runtime::Runtime::new(store.clone(), runtime::RuntimeConfig::default());
+                let runtime = runtime::Runtime::new(store.clone(), runtime_config);
                 runtime.start().await.unwrap();
-                let app = server::App::new(store, server::Config::default(), runtime);
+                let app = server::App::new(store, config, runtime);
                 let listener = tokio::net::TcpListener::from_std(std_listener).unwrap();
                 server::serve(listener, app, async {
                     let _ = rx.await;
