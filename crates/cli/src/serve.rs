@@ -282,10 +282,12 @@ pub fn main(args: Args) -> Result<ExitCode> {
     std::fs::create_dir_all(&s.data_dir)
         .with_context(|| format!("could not create data directory '{}'", s.data_dir.display()))?;
     let db = s.data_dir.join("stepwise.db");
-    let sqlite = Arc::new(
-        store::SqliteStore::open(&db)
-            .with_context(|| format!("could not open the database '{}'", db.display()))?,
-    );
+    let sqlite = Arc::new(store::SqliteStore::open(&db).with_context(|| {
+        format!(
+            "could not open the database '{}' (is the data directory writable, with free space?)",
+            db.display()
+        )
+    })?);
     let store: Arc<dyn store::Store> = sqlite.clone();
     let auth = (!s.credentials.is_empty()).then(|| {
         Arc::new(server::auth::Verifier::new(
