@@ -29,6 +29,8 @@ pub(crate) struct Inner {
     /// Plans by definition text and machine type.
     plans: Mutex<HashMap<(String, bool), Arc<Plan>>>,
     pub stats: Counters,
+    /// The execution log writer (none without a log directory).
+    pub logs: Option<crate::logging::LogSink>,
 }
 
 /// Counters read by [`crate::Runtime::stats`].
@@ -53,7 +55,12 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl Inner {
     pub fn new(store: Arc<dyn store::Store>, config: RuntimeConfig) -> Inner {
+        let log_dir = config
+            .log_dir
+            .clone()
+            .or_else(|| store.data_dir().map(|d| d.join("logs")));
         Inner {
+            logs: log_dir.map(crate::logging::LogSink::start),
             store,
             config,
             actors: Mutex::new(HashMap::new()),

@@ -41,11 +41,20 @@ pub(crate) async fn run(
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
     };
+    // Events are built only when someone reads them: the execution log.
+    let log = match &inner.logs {
+        Some(sink) => crate::logging::LogConfig::parse(target.logging.as_deref())
+            .map(|config| (sink.clone(), config)),
+        None => None,
+    };
     let limits = engine::Limits {
-        keep_events: false,
+        keep_events: log.is_some(),
         ..inner.config.limits.clone()
     };
     let (mut exec, first) = Execution::start(plan, info, input, limits, start);
+    if let Some((sink, config)) = &log {
+        sink.write(config, &arn, &first.events);
+    }
     let mut timers: BTreeSet<(i64, u64)> = BTreeSet::new();
     let mut due: HashMap<u64, i64> = HashMap::new();
     let mut tasks: JoinSet<(u64, TaskOutcome)> = JoinSet::new();
@@ -103,6 +112,9 @@ pub(crate) async fn run(
         };
         for input in inputs {
             let d = exec.handle(input, now_ms());
+            if let Some((sink, config)) = &log {
+                sink.write(config, &arn, &d.events);
+            }
             commands.extend(d.commands);
         }
     }

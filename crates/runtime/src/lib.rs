@@ -15,6 +15,7 @@ mod error;
 mod express;
 mod invoker;
 mod journal;
+mod logging;
 mod recovery;
 mod redrive;
 mod standard;
@@ -42,6 +43,9 @@ pub struct RuntimeConfig {
     pub limits: engine::Limits,
     /// Carries out Task states (default: [`NoIntegration`]).
     pub invoker: Arc<dyn Invoker>,
+    /// Where execution logs go (`<log_dir>/<log group>.jsonl`); by default the
+    /// `logs` folder beside the store's files, if it has any.
+    pub log_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for RuntimeConfig {
@@ -51,6 +55,7 @@ impl Default for RuntimeConfig {
             account: "123456789012".to_string(),
             limits: engine::Limits::default(),
             invoker: Arc::new(NoIntegration),
+            log_dir: None,
         }
     }
 }

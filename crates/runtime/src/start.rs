@@ -18,6 +18,8 @@ pub(crate) struct Resolved {
     pub definition: String,
     pub role_arn: String,
     pub express: bool,
+    /// The machine's `loggingConfiguration` (JSON text).
+    pub logging: Option<String>,
 }
 
 fn not_found(arn: &str) -> impl Fn(Error) -> Error + '_ {
@@ -49,6 +51,7 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
                 definition: machine.definition,
                 role_arn: machine.role_arn,
                 express,
+                logging: machine.logging_configuration,
             });
         }
         Target::Version { .. } => (target_arn.to_string(), None),
@@ -81,6 +84,7 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
         definition: version.definition,
         role_arn: version.role_arn,
         express,
+        logging: machine.logging_configuration,
     })
 }
 

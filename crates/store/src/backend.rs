@@ -157,4 +157,10 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Looks up a task token.
     fn task_token(&self, token: &str) -> Result<Option<TaskToken>>;
+
+    /// The directory a file-backed store keeps its files in (the runtime writes
+    /// execution logs beside them); `None` for a store without one.
+    fn data_dir(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }

@@ -5,6 +5,10 @@ use crate::model::*;
 use crate::{Result, Store};
 
 impl Store for SqliteStore {
+    fn data_dir(&self) -> Option<std::path::PathBuf> {
+        self.path.parent().map(std::path::Path::to_path_buf)
+    }
+
     fn create_state_machine(&self, machine: StateMachine) -> Result<()> {
         self.write(move |c| machines::create_machine(c, &machine))
     }
