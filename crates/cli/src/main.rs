@@ -4,6 +4,7 @@
 //! Exit codes: 0 success; 1 a failed execution, an invalid definition or bad
 //! input; 2 a usage error (clap's).
 
+mod bench;
 mod clock;
 mod eval;
 mod eval_state;
@@ -37,6 +38,8 @@ enum Command {
     Eval(eval::Args),
     /// Serve the AWS Step Functions API (AWS CLI, boto3 and the SDKs work unchanged).
     Serve(serve::Args),
+    /// Measure a real `stepwise serve` through its HTTP API (throughput, latency, memory).
+    Bench(bench::Args),
 }
 
 /// A failure with a name and a cause, printed as `error: NAME` / `cause: TEXT`.
@@ -70,6 +73,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::main(args),
         Command::Eval(args) => eval::main(args),
         Command::Serve(args) => serve::main(args),
+        Command::Bench(args) => bench::main(args),
     };
     match result {
         Ok(code) => code,
