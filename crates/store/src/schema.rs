@@ -33,6 +33,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "redrive",
         sql: include_str!("../migrations/sqlite/0003_redrive.sql"),
     },
+    Migration {
+        version: 4,
+        name: "execution status index",
+        sql: include_str!("../migrations/sqlite/0004_execution_status_index.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

@@ -208,7 +208,8 @@ fn configure(conn: &Connection, options: &SqliteOptions) -> Result<()> {
         Synchronous::Normal => "NORMAL",
     };
     conn.execute_batch(&format!(
-        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF;"
+        // Statement journals (one per SAVEPOINT of a group commit) stay in memory.
+        "PRAGMA synchronous={sync}; PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;"
     ))?;
     Ok(())
 }
