@@ -83,7 +83,13 @@ impl Inner {
         let s = Arc::clone(&self.store);
         tokio::task::spawn_blocking(move || f(&*s))
             .await
-            .map_err(|e| Error::Internal(format!("store task failed: {e}")))?
+            .map_err(|e| {
+                if e.is_cancelled() {
+                    Error::ShuttingDown
+                } else {
+                    Error::Internal(format!("store task failed: {e}"))
+                }
+            })?
             .map_err(Error::from)
     }
 

@@ -42,7 +42,10 @@ pub enum Error {
     /// `wait_until_done` gave up before the execution ended.
     #[error("Timed out waiting for execution '{0}'")]
     WaitTimeout(String),
-    /// The runtime is shutting down or a background task failed.
+    /// The runtime is shutting down: its blocking tasks were cancelled.
+    #[error("The service is shutting down")]
+    ShuttingDown,
+    /// A background task failed.
     #[error("Internal error: {0}")]
     Internal(String),
     /// The store failed; the server answers with a 5xx.
@@ -64,7 +67,7 @@ impl Error {
             Error::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
             Error::ValidationException(_) => "ValidationException",
             Error::InvalidDefinition(_) => "InvalidDefinition",
-            Error::WaitTimeout(_) => "ServiceUnavailable",
+            Error::WaitTimeout(_) | Error::ShuttingDown => "ServiceUnavailable",
             Error::Internal(_) | Error::Store(_) => "InternalServerError",
         }
     }
@@ -73,7 +76,7 @@ impl Error {
     pub fn is_server_error(&self) -> bool {
         matches!(
             self,
-            Error::Internal(_) | Error::Store(_) | Error::WaitTimeout(_)
+            Error::Internal(_) | Error::Store(_) | Error::WaitTimeout(_) | Error::ShuttingDown
         )
     }
 }

@@ -8,6 +8,7 @@
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
+use crate::Error;
 use crate::core::{Inner, lock, now_ms};
 
 /// At most this long between looks at the store, so inbox rows left behind (an
@@ -45,6 +46,8 @@ async fn tick(weak: &Weak<Inner>) -> Option<i64> {
     let inner = weak.upgrade()?;
     match round(&inner).await {
         Ok(sleep) => Some(sleep),
+        // The tokio runtime is going away: stop quietly.
+        Err(Error::ShuttingDown) => None,
         Err(e) => {
             eprintln!("stepwise runtime: timer loop: {e}");
             Some(MAX_SLEEP_MS)
