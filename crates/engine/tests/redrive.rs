@@ -2,65 +2,11 @@
 //! `ExecutionRedriven`, re-enters the top-level state it ended in with the input
 //! that state had, and counts the redrive in `$$.Execution.RedriveCount`.
 
-use engine::{Command, Decision, Execution, ExecutionInfo, Input, Limits, Plan, Status};
+mod common;
+
+use common::{T0, render, start};
+use engine::{Command, Decision, Input, Status};
 use serde_json::{Value, json};
-
-const T0: i64 = 1_700_000_000_000;
-
-fn info() -> ExecutionInfo {
-    ExecutionInfo {
-        execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
-        name: "e".into(),
-        state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
-        state_machine_name: "m".into(),
-        role_arn: "arn:aws:iam::123456789012:role/r".into(),
-        region: "us-east-1".into(),
-        account: "123456789012".into(),
-        redrive_count: 0,
-        state_machine_version_arn: None,
-        state_machine_alias_arn: None,
-        input_text: None,
-        seed: 1,
-    }
-}
-
-fn start(definition: &Value) -> (Execution, Decision) {
-    let (def, diags) = asl::parse(&definition.to_string());
-    assert!(diags.is_empty(), "{diags:?}");
-    Execution::start(
-        Plan::new(def.expect("valid")),
-        info(),
-        json!({"n": 1}),
-        Limits::default(),
-        T0,
-    )
-}
-
-/// `id previousEventId Type [state name]`, one line per event.
-fn render(d: &Decision) -> String {
-    d.events
-        .iter()
-        .map(|e| {
-            let j = e.to_json();
-            let name = j
-                .as_object()
-                .into_iter()
-                .flatten()
-                .find_map(|(_, v)| v.get("name").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_default();
-            format!(
-                "{} {} {} {}",
-                e.id,
-                e.previous_event_id,
-                e.type_name(),
-                name
-            )
-            .trim_end()
-            .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 fn tasks_of(d: &Decision) -> Vec<engine::TaskRequest> {
     d.commands
