@@ -428,29 +428,6 @@ mod tests {
         assert!(settings(a).is_err());
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-#[cfg(test)]
-mod auth_tests {
-    use super::*;
-
-    fn args() -> Args {
-        Args {
-            address: None,
-            port: None,
-            data_dir: None,
-            region: None,
-            account: None,
-            config: None,
-            credentials_file: None,
-            allow_remote_unauthenticated: false,
-            max_request_bytes: None,
-            max_payload_bytes: None,
-            env_access_key_id: None,
-            env_secret_access_key: None,
-            env_session_token: None,
-        }
-    }
 
     #[test]
     fn credentials_from_file_config_and_environment() {
