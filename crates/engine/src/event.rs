@@ -436,17 +436,10 @@ impl HistoryEvent {
                 resource,
                 input,
                 timeout_in_seconds,
-            } => {
-                let mut m: Map<String, Value> = [
-                    ("resource".into(), Value::String(resource.clone())),
-                    payload_json("input", input),
-                    truncated("inputDetails"),
-                ]
-                .into_iter()
-                .collect();
-                opt_u64(&mut m, "timeoutInSeconds", *timeout_in_seconds);
-                ("lambdaFunctionScheduledEventDetails", Value::Object(m))
-            }
+            } => (
+                "lambdaFunctionScheduledEventDetails",
+                scheduled(resource, input, *timeout_in_seconds, None),
+            ),
             LambdaFunctionStarted => return None,
             LambdaFunctionSucceeded { output } => (
                 "lambdaFunctionSucceededEventDetails",
@@ -459,18 +452,10 @@ impl HistoryEvent {
                 input,
                 timeout_in_seconds,
                 heartbeat_in_seconds,
-            } => {
-                let mut m: Map<String, Value> = [
-                    ("resource".into(), Value::String(resource.clone())),
-                    payload_json("input", input),
-                    truncated("inputDetails"),
-                ]
-                .into_iter()
-                .collect();
-                opt_u64(&mut m, "timeoutInSeconds", *timeout_in_seconds);
-                opt_u64(&mut m, "heartbeatInSeconds", *heartbeat_in_seconds);
-                ("activityScheduledEventDetails", Value::Object(m))
-            }
+            } => (
+                "activityScheduledEventDetails",
+                scheduled(resource, input, *timeout_in_seconds, *heartbeat_in_seconds),
+            ),
             ActivityStarted { worker_name } => {
                 let mut m = Map::new();
                 if let Some(w) = worker_name {
@@ -533,6 +518,26 @@ impl HistoryEvent {
             }
         })
     }
+}
+
+/// `{resource, input, inputDetails, timeoutInSeconds?, heartbeatInSeconds?}`: the
+/// details of a scheduled Lambda function or activity.
+fn scheduled(
+    resource: &str,
+    input: &Value,
+    timeout_in_seconds: Option<u64>,
+    heartbeat_in_seconds: Option<u64>,
+) -> Value {
+    let mut m: Map<String, Value> = [
+        ("resource".into(), Value::String(resource.to_string())),
+        payload_json("input", input),
+        truncated("inputDetails"),
+    ]
+    .into_iter()
+    .collect();
+    opt_u64(&mut m, "timeoutInSeconds", timeout_in_seconds);
+    opt_u64(&mut m, "heartbeatInSeconds", heartbeat_in_seconds);
+    Value::Object(m)
 }
 
 fn task_output(resource: &str, resource_type: &str, output: &Value) -> Value {
