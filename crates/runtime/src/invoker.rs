@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use engine::Input;
 pub use engine::TaskRequest;
@@ -41,6 +42,59 @@ impl Invoker for NoIntegration {
     }
 }
 
+/// Sends each task to the integration registered for its resource: the longest
+/// matching prefix wins (`arn:aws:states:::lambda:invoke`, `arn:aws:lambda:`,
+/// `arn:aws:states:::http:invoke`, …); resources no route claims go to the
+/// fallback ([`NoIntegration`] unless [`Router::fallback`] sets another).
+pub struct Router {
+    routes: Vec<(String, Arc<dyn Invoker>)>,
+    fallback: Arc<dyn Invoker>,
+}
+
+impl Default for Router {
+    fn default() -> Self {
+        Router {
+            routes: Vec::new(),
+            fallback: Arc::new(NoIntegration),
+        }
+    }
+}
+
+impl Router {
+    pub fn new() -> Self {
+        Router::default()
+    }
+
+    /// Routes resources starting with `prefix` to `invoker`.
+    pub fn route(mut self, prefix: impl Into<String>, invoker: Arc<dyn Invoker>) -> Self {
+        self.routes.push((prefix.into(), invoker));
+        // Longest prefix first, so the first match is the most specific.
+        self.routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self
+    }
+
+    /// Where resources that no route claims go.
+    pub fn fallback(mut self, invoker: Arc<dyn Invoker>) -> Self {
+        self.fallback = invoker;
+        self
+    }
+
+    /// The integration that carries out `resource`.
+    pub fn resolve(&self, resource: &str) -> &Arc<dyn Invoker> {
+        self.routes
+            .iter()
+            .find(|(prefix, _)| resource.starts_with(prefix.as_str()))
+            .map_or(&self.fallback, |(_, invoker)| invoker)
+    }
+}
+
+impl Invoker for Router {
+    fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, TaskOutcome> {
+        let invoker = Arc::clone(self.resolve(&request.resource));
+        Box::pin(async move { invoker.invoke(request).await })
+    }
+}
+
 /// A task's outcome as the inputs that report it.
 pub(crate) fn outcome_inputs(task: u64, mut outcome: TaskOutcome) -> Vec<Input> {
     let mut inputs = Vec::new();
@@ -66,5 +120,62 @@ pub(crate) fn outcome_inputs(task: u64, mut outcome: TaskOutcome) -> Vec<Input> 
                 return inputs;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Named(&'static str);
+
+    impl Invoker for Named {
+        fn invoke(&self, _request: TaskRequest) -> BoxFuture<'_, TaskOutcome> {
+            let name = self.0;
+            Box::pin(async move { TaskOutcome::Succeeded(serde_json::json!(name)) })
+        }
+    }
+
+    fn request(resource: &str) -> TaskRequest {
+        TaskRequest {
+            task: 1,
+            state_name: "S".to_string(),
+            resource: resource.to_string(),
+            parameters: serde_json::Value::Null,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            task_token: None,
+        }
+    }
+
+    #[test]
+    fn the_longest_matching_prefix_wins_and_the_rest_fall_back() {
+        let router = Router::new()
+            .route("arn:aws:states:::", Arc::new(Named("states")))
+            .route("arn:aws:states:::lambda:invoke", Arc::new(Named("lambda")));
+        let run = |resource: &str| {
+            let outcome = block_on(router.invoke(request(resource)));
+            match outcome {
+                TaskOutcome::Succeeded(v) => v.as_str().unwrap_or("?").to_string(),
+                TaskOutcome::Failed { error, .. } => error.unwrap_or_default(),
+                other => format!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            run("arn:aws:states:::lambda:invoke.waitForTaskToken"),
+            "lambda"
+        );
+        assert_eq!(run("arn:aws:states:::http:invoke"), "states");
+        assert_eq!(
+            run("arn:aws:lambda:us-east-1:1:function:f"),
+            "Stepwise.NoIntegration"
+        );
+    }
+
+    fn block_on<T>(f: BoxFuture<'_, T>) -> T {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(f)
     }
 }

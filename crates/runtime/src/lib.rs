@@ -29,7 +29,7 @@ use std::time::Duration;
 use crate::core::{Inner, lock};
 
 pub use error::{Error, Result};
-pub use invoker::{BoxFuture, Invoker, NoIntegration, TaskOutcome, TaskRequest};
+pub use invoker::{BoxFuture, Invoker, NoIntegration, Router, TaskOutcome, TaskRequest};
 pub use redrive::{MAX_REDRIVES, REDRIVABLE_PERIOD_MS, not_redrivable_reason};
 
 /// How the runtime forms ARNs and which limits executions get.
