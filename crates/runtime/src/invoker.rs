@@ -69,7 +69,7 @@ impl Router {
     pub fn route(mut self, prefix: impl Into<String>, invoker: Arc<dyn Invoker>) -> Self {
         self.routes.push((prefix.into(), invoker));
         // Longest prefix first, so the first match is the most specific.
-        self.routes.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        self.routes.sort_by_key(|r| std::cmp::Reverse(r.0.len()));
         self
     }
 
