@@ -17,6 +17,7 @@ pub mod ids;
 mod protocol;
 pub mod request;
 mod shapes;
+pub mod ui;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -83,9 +84,10 @@ impl App {
     }
 }
 
-/// The HTTP routes: `POST /` carries every action.
+/// The HTTP routes: `POST /` carries every action; `GET` serves the web UI and
+/// its read-only `/ui-api/…` endpoints (`ui.rs`).
 pub fn router(app: Arc<App>) -> axum::Router {
-    protocol::router(app)
+    protocol::router(app.clone()).merge(ui::router(app))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes, then finishes the
