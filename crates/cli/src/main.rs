@@ -8,6 +8,7 @@ mod bench;
 mod clock;
 mod eval;
 mod eval_state;
+mod integrations;
 mod io;
 mod run;
 mod serve;

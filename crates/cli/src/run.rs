@@ -53,6 +53,40 @@ pub struct Args {
     region: String,
     #[arg(long, default_value = "123456789012")]
     account: String,
+    /// A config file (as for `stepwise serve`) declaring the integrations:
+    /// `[[functions]]`; states without a mocked response call them.
+    #[arg(long, value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
+}
+
+/// Mocked states answered by the mock file, every other state by the real
+/// integrations.
+struct Mixed {
+    mocks: Mocks,
+    mocked: std::collections::HashSet<String>,
+    real: crate::integrations::Blocking,
+}
+
+impl Invoker for Mixed {
+    fn invoke(&mut self, request: &TaskRequest) -> TaskOutcome {
+        if self.mocked.contains(&request.state_name) {
+            self.mocks.invoke(request)
+        } else {
+            self.real.invoke(request)
+        }
+    }
+}
+
+/// The states a test case of a mock file answers.
+fn mocked_states(config: &Value, machine: &str, case: &str) -> std::collections::HashSet<String> {
+    let machines = config.get("StateMachines").and_then(Value::as_object);
+    let m = machines.and_then(|m| {
+        m.get(machine)
+            .or_else(|| (m.len() == 1).then(|| m.values().next()).flatten())
+    });
+    m.and_then(|m| m.get("TestCases")?.get(case)?.as_object())
+        .map(|t| t.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 /// Answers every task when no mock file is given: this version has no
@@ -64,8 +98,9 @@ impl Invoker for NoInvoker {
         TaskOutcome::Failed {
             error: Some("Stepwise.NoInvoker".to_string()),
             cause: Some(format!(
-                "State '{}' calls '{}', and this version of 'stepwise run' cannot invoke resources: \
-                 give its results with --mocks FILE --case NAME (a Step Functions Local MockConfigFile).",
+                "State '{}' calls '{}', and no integration is configured: \
+                 give its results with --mocks FILE --case NAME (a Step Functions Local MockConfigFile), \
+                 or declare the integrations in a config file (--config FILE).",
                 request.state_name, request.resource
             )),
         }
@@ -162,14 +197,31 @@ pub fn main(args: Args) -> Result<ExitCode> {
     };
     let execution_arn = info.execution_arn.clone();
 
-    let mut invoker: Box<dyn Invoker> = match (&args.mocks, &args.case) {
-        (Some(file), Some(case)) => {
+    let real = match &args.config {
+        Some(path) => {
+            let config = crate::integrations::Config::load(path)?;
+            let router = crate::integrations::router(config, &args.region, &args.account)?;
+            Some(crate::integrations::Blocking::new(router)?)
+        }
+        None => None,
+    };
+    let mut invoker: Box<dyn Invoker> = match (&args.mocks, &args.case, real) {
+        (Some(file), Some(case), real) => {
             let config = io::json_arg(&format!("@{file}"), "InvalidMockConfig", "the mock file")?;
-            match Mocks::from_config(&config, &machine, case) {
-                Ok(m) => Box::new(m),
+            let mocks = match Mocks::from_config(&config, &machine, case) {
+                Ok(m) => m,
                 Err(e) => bail!(Failure::new("InvalidMockConfig", format!("{file}: {e}"))),
+            };
+            match real {
+                Some(real) => Box::new(Mixed {
+                    mocked: mocked_states(&config, &machine, case),
+                    mocks,
+                    real,
+                }),
+                None => Box::new(mocks),
             }
         }
+        (_, _, Some(real)) => Box::new(real),
         _ => Box::new(NoInvoker),
     };
     let mut clock: Box<dyn Clock> = match args.clock {

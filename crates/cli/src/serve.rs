@@ -89,6 +89,8 @@ struct Settings {
     max_payload_bytes: usize,
     /// Access key id → its secret (and session token); empty: no verification.
     credentials: HashMap<String, server::auth::Credential>,
+    /// The config file, read again for the integrations.
+    config: Option<PathBuf>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -104,6 +106,9 @@ struct FileConfig {
     allow_remote_unauthenticated: Option<bool>,
     #[serde(default)]
     credentials: Vec<FileCredential>,
+    /// `[[functions]]`: read by `integrations::Config`.
+    #[serde(rename = "functions")]
+    _functions: Option<toml::Value>,
 }
 
 #[derive(serde::Deserialize)]
@@ -193,6 +198,7 @@ fn read_credentials_file(
 }
 
 fn settings(args: Args) -> Result<Settings> {
+    let config_path = args.config.clone();
     let file: FileConfig = match &args.config {
         Some(path) => {
             let text = std::fs::read_to_string(path)
@@ -227,6 +233,7 @@ fn settings(args: Args) -> Result<Settings> {
         _ => bail!("STEPWISE_ACCESS_KEY_ID and STEPWISE_SECRET_ACCESS_KEY must be set together"),
     }
     let s = Settings {
+        config: config_path,
         max_request_bytes: args
             .max_request_bytes
             .or(file.max_request_bytes)
@@ -302,6 +309,15 @@ pub fn main(args: Args) -> Result<ExitCode> {
         auth,
         max_request_bytes: s.max_request_bytes,
     };
+    let integrations = match &s.config {
+        Some(path) => crate::integrations::Config::load(path)?,
+        None => crate::integrations::Config::default(),
+    };
+    let invoker = Arc::new(crate::integrations::router(
+        integrations,
+        &s.region,
+        &s.account,
+    )?);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -316,6 +332,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
                     max_payload_bytes: s.max_payload_bytes,
                     ..engine::Limits::default()
                 },
+                invoker,
                 ..runtime::RuntimeConfig::default()
             },
         );

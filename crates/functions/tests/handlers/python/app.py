@@ -1,0 +1,43 @@
+# Handlers for the functions crate's tests: each shows one behaviour of the
+# Lambda runtime (result, error, crash, timeout, concurrency, warm reuse).
+import os
+import time
+
+CALLS = 0
+
+
+def echo(event, context):
+    global CALLS
+    CALLS += 1
+    return {
+        "event": event,
+        "pid": os.getpid(),
+        "calls": CALLS,
+        "function": context.function_name,
+        "request_id": context.aws_request_id,
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "memory": context.memory_limit_in_mb,
+        "task_root": os.environ.get("LAMBDA_TASK_ROOT"),
+        "greeting": os.environ.get("GREETING"),
+    }
+
+
+class PaymentDeclined(Exception):
+    pass
+
+
+def fail(event, context):
+    raise PaymentDeclined("card %s declined" % event.get("card"))
+
+
+def crash(event, context):
+    os._exit(3)
+
+
+def slow(event, context):
+    time.sleep(event.get("seconds", 1))
+    return {"pid": os.getpid(), "slept": event.get("seconds", 1)}
+
+
+def noop(event, context):
+    return event
