@@ -19,6 +19,7 @@ mod retry;
 pub mod simulate;
 mod states;
 mod task;
+pub mod test_state;
 pub mod time;
 mod variables;
 

@@ -166,6 +166,11 @@ impl Mocks {
         }
     }
 
+    /// The responses for `state` in invocation order (`None`: not mocked).
+    pub fn responses(&self, state: &str) -> Option<&[TaskOutcome]> {
+        self.responses.get(state).map(Vec::as_slice)
+    }
+
     /// Reads one `{"Return": value}` or `{"Throw": {"Error", "Cause"}}` response.
     pub fn response(v: &Value) -> Result<TaskOutcome, String> {
         if let Some(r) = v.get("Return") {
