@@ -88,6 +88,11 @@ pub enum Input {
     TaskHeartbeat {
         task: u64,
     },
+    /// GetActivityTask handed an activity task to a worker (`ActivityStarted`).
+    TaskStarted {
+        task: u64,
+        worker_name: Option<String>,
+    },
     TimerFired {
         timer: u64,
     },
@@ -348,6 +353,11 @@ impl Execution {
                 Input::TaskHeartbeat { task } => {
                     if let Some(&frame) = self.tasks.get(&task) {
                         crate::task::heartbeat(self, frame, task);
+                    }
+                }
+                Input::TaskStarted { task, worker_name } => {
+                    if let Some(&frame) = self.tasks.get(&task) {
+                        crate::task::started(self, frame, task, worker_name);
                     }
                 }
                 Input::TimerFired { timer } => self.timer_fired(timer),

@@ -72,6 +72,8 @@ pub(crate) struct Pending {
     pub timeout_timer: Option<u64>,
     /// HeartbeatSeconds and the timer currently armed for it.
     pub heartbeat: Option<(u64, u64)>,
+    /// A worker took the activity task (`ActivityStarted` is recorded).
+    pub started: bool,
 }
 
 /// What the integration reported.
@@ -141,6 +143,7 @@ pub(crate) fn schedule(
                 kind: s.kind,
                 timeout_timer: s.timeout_timer,
                 heartbeat: s.heartbeat,
+                started: false,
             }));
             Ok(())
         }
@@ -155,9 +158,9 @@ fn prepare(
     task: &Task,
     active: &Active,
 ) -> Result<Scheduled, Failure> {
-    let token = task
-        .resource
-        .ends_with(".waitForTaskToken")
+    // Activities get a token too: the worker answers with it.
+    let token = (task.resource.ends_with(".waitForTaskToken")
+        || ResourceKind::of(&task.resource) == ResourceKind::Activity)
         .then(|| exec.entropy().uuid());
     let env = Env::with(exec, frame, def, active, token.as_deref(), None);
     // JSONPath reads the timeouts' paths from the effective input; JSONata's
@@ -317,6 +320,23 @@ pub(crate) fn submitted(exec: &mut Execution, frame: FrameId, task: u64, output:
     }
 }
 
+/// Records `ActivityStarted` once, when a worker takes a pending activity task.
+pub(crate) fn started(
+    exec: &mut Execution,
+    frame: FrameId,
+    task: u64,
+    worker_name: Option<String>,
+) {
+    let Step::Task(pending) = &mut exec.frame_mut(frame).step else {
+        return;
+    };
+    if pending.task != task || pending.started || pending.kind != ResourceKind::Activity {
+        return;
+    }
+    pending.started = true;
+    exec.emit(frame, EventDetails::ActivityStarted { worker_name });
+}
+
 /// Restarts the heartbeat clock of a pending task.
 pub(crate) fn heartbeat(exec: &mut Execution, frame: FrameId, task: u64) {
     let Step::Task(pending) = &exec.frame(frame).step else {
@@ -347,6 +367,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
         mut active,
         kind,
         timeout_timer,
+        started,
         ..
     } = *pending;
     if let Some(timer) = timeout_timer
@@ -376,7 +397,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
                 return;
             }
             let output = Arc::new(output);
-            record_success(exec, frame, &kind, &task_def.resource, output.clone());
+            record_success(exec, frame, &kind, started, output.clone());
             match crate::states::complete(exec, frame, def, &mut active, output) {
                 Ok(()) => {}
                 Err(f) => exec.state_failed(frame, def, active, f),
@@ -441,11 +462,13 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
     }
 }
 
+/// A success of an activity no worker was seen taking (a mock) records its
+/// `ActivityStarted` first, as every real one has.
 fn record_success(
     exec: &mut Execution,
     frame: FrameId,
     kind: &ResourceKind,
-    _arn: &str,
+    started: bool,
     output: Payload,
 ) {
     let event = match kind {
@@ -459,7 +482,9 @@ fn record_success(
         },
         ResourceKind::LambdaFunction => EventDetails::LambdaFunctionSucceeded { output },
         ResourceKind::Activity => {
-            exec.emit(frame, EventDetails::ActivityStarted { worker_name: None });
+            if !started {
+                exec.emit(frame, EventDetails::ActivityStarted { worker_name: None });
+            }
             EventDetails::ActivitySucceeded { output }
         }
     };

@@ -31,6 +31,8 @@ pub(crate) struct Inner {
     pub stats: Counters,
     /// The execution log writer (none without a log directory).
     pub logs: Option<crate::logging::LogSink>,
+    /// Activity tasks waiting for a worker.
+    pub activities: crate::activities::Queues,
 }
 
 /// Counters read by [`crate::Runtime::stats`].
@@ -71,6 +73,7 @@ impl Inner {
             timer_loop_started: AtomicBool::new(false),
             plans: Mutex::new(HashMap::new()),
             stats: Counters::default(),
+            activities: crate::activities::Queues::default(),
         }
     }
 

@@ -33,6 +33,21 @@ pub enum Error {
     /// StartSyncExecution on a STANDARD state machine.
     #[error("This operation is not supported by this type of state machine")]
     StateMachineTypeNotSupported,
+    /// GetActivityTask on an activity that does not exist.
+    #[error("Activity Does Not Exist: '{0}'")]
+    ActivityDoesNotExist(String),
+    /// A task token that this service never issued (not its shape).
+    #[error("Invalid Token: 'Invalid token'")]
+    InvalidToken,
+    /// A well-formed task token that names no task.
+    #[error("Task Does Not Exist: 'Provided task does not exist'")]
+    TaskDoesNotExist,
+    /// The token's task ended (answered, timed out, its execution closed).
+    #[error("Task Timed Out: 'Provided task does not exist anymore'")]
+    TaskTimedOut,
+    /// SendTaskSuccess's output is not JSON or too large.
+    #[error("Invalid Output: '{0}'")]
+    InvalidOutput(String),
     /// A request field breaks a constraint; the payload is AWS's full message.
     #[error("{0}")]
     ValidationException(String),
@@ -66,6 +81,11 @@ impl Error {
             Error::ExecutionNotRedrivable(_) => "ExecutionNotRedrivable",
             Error::StateMachineTypeNotSupported => "StateMachineTypeNotSupported",
             Error::ValidationException(_) => "ValidationException",
+            Error::ActivityDoesNotExist(_) => "ActivityDoesNotExist",
+            Error::InvalidToken => "InvalidToken",
+            Error::TaskDoesNotExist => "TaskDoesNotExist",
+            Error::TaskTimedOut => "TaskTimedOut",
+            Error::InvalidOutput(_) => "InvalidOutput",
             Error::InvalidDefinition(_) => "InvalidDefinition",
             Error::WaitTimeout(_) | Error::ShuttingDown => "ServiceUnavailable",
             Error::Internal(_) | Error::Store(_) => "InternalServerError",

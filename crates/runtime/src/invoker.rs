@@ -123,6 +123,21 @@ pub(crate) fn outcome_inputs(task: u64, mut outcome: TaskOutcome) -> Vec<Input> 
     }
 }
 
+/// The inputs of a `.waitForTaskToken` task's invocation: the service's answer
+/// is the `TaskSubmitted` response; a failure fails the task; the result itself
+/// arrives later by token.
+pub(crate) fn callback_inputs(task: u64, outcome: TaskOutcome) -> Vec<Input> {
+    match outcome {
+        TaskOutcome::Submitted { response, .. } | TaskOutcome::Succeeded(response) => {
+            vec![Input::TaskSubmitted {
+                task,
+                output: response,
+            }]
+        }
+        failed => outcome_inputs(task, failed),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

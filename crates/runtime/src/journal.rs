@@ -9,7 +9,10 @@ use std::collections::{HashMap, HashSet};
 
 use engine::{Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use store::{Ending, EventRow, ExecutionStatus, NewOutboxRow, NewTaskToken, NewTimer, Transition};
+
+use crate::nested::ParentLink;
 
 /// What a journal row holds: the facts an execution started from (version 1),
 /// then every input it handled, with the time it was handled at.
@@ -28,6 +31,9 @@ pub(crate) struct StartFacts {
     pub now: i64,
     pub definition: String,
     pub limits: Limits,
+    /// The `startExecution.sync` task of another execution waiting for this one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<ParentLink>,
 }
 
 /// One running execution: inputs are applied under its lock, one at a time.
@@ -43,9 +49,12 @@ pub(crate) struct ActorState {
     pub version: i64,
     /// Timers with a durable row.
     pub timers: HashSet<u64>,
-    /// Tasks with an outbox row or awaiting a callback: request, and whether the
-    /// service already accepted it (`TaskSubmitted`: not invoked again).
-    pub tasks: HashMap<u64, (TaskRequest, bool)>,
+    /// Tasks with an outbox row or awaiting a callback.
+    pub tasks: HashMap<u64, PendingTask>,
+    /// The parent task told when this execution ends (nested `.sync`).
+    pub parent: Option<ParentLink>,
+    /// When the execution started (epoch ms), for its parent's result.
+    pub started_at: i64,
     /// The last `now` handed to the engine (time never runs backwards for it).
     pub last_now: i64,
     pub ended: bool,
@@ -58,6 +67,8 @@ impl ActorState {
             version: 0,
             timers: HashSet::new(),
             tasks: HashMap::new(),
+            parent: None,
+            started_at: now,
             last_now: now,
             ended: false,
         }
@@ -69,11 +80,28 @@ impl ActorState {
         match input {
             Input::TaskSucceeded { task, .. }
             | Input::TaskFailed { task, .. }
-            | Input::TaskTimedOut { task } => self.forget_task(*task, t),
-            Input::TaskSubmitted { task, .. } => {
-                if let Some((_, submitted)) = self.tasks.get_mut(task) {
-                    *submitted = true;
-                    t.outbox_remove.push(*task as i64);
+            | Input::TaskTimedOut { task } => self.forget_task(*task, t, false),
+            Input::TaskSubmitted { task, output } => {
+                if let Some(p) = self.tasks.get_mut(task) {
+                    if !p.submitted {
+                        p.submitted = true;
+                        t.outbox_remove.push(*task as i64);
+                    }
+                    if crate::nested::stops_with_parent(&p.request.resource) {
+                        p.child = output
+                            .get("ExecutionArn")
+                            .and_then(Value::as_str)
+                            .map(str::to_string);
+                    }
+                }
+            }
+            Input::TaskStarted { task, .. } => {
+                if let Some(p) = self.tasks.get_mut(task) {
+                    p.started = true;
+                    if !p.submitted {
+                        p.submitted = true;
+                        t.outbox_remove.push(*task as i64);
+                    }
                 }
             }
             Input::TimerFired { timer } => {
@@ -85,13 +113,23 @@ impl ActorState {
         }
     }
 
-    fn forget_task(&mut self, task: u64, t: &mut Transition) {
-        if let Some((req, submitted)) = self.tasks.remove(&task) {
-            if !submitted {
+    /// The task ended: its outbox row and token go. A `.sync` child of a task
+    /// that ended without the child's answer (timeout, stop, execution end) is
+    /// stopped through its inbox, in the same transaction.
+    fn forget_task(&mut self, task: u64, t: &mut Transition, stop_child: bool) {
+        if let Some(p) = self.tasks.remove(&task) {
+            if !p.submitted {
                 t.outbox_remove.push(task as i64);
             }
-            if let Some(token) = req.task_token {
+            if let Some(token) = p.request.task_token {
                 t.tokens_invalidate.push(token);
+            }
+            if stop_child && let Some(child) = p.child {
+                t.inbox_add.push(crate::nested::stop_row(
+                    &t.execution_arn,
+                    &child,
+                    self.last_now,
+                ));
             }
         }
     }
@@ -127,7 +165,15 @@ impl ActorState {
                             task_id: req.task as i64,
                         });
                     }
-                    self.tasks.insert(req.task, (req.clone(), false));
+                    self.tasks.insert(
+                        req.task,
+                        PendingTask {
+                            request: req.clone(),
+                            submitted: false,
+                            started: false,
+                            child: None,
+                        },
+                    );
                     invoke.push(req.clone());
                 }
                 Command::StartTimer { timer, fire_at } => {
@@ -144,7 +190,7 @@ impl ActorState {
                         t.timers_remove.push(*timer as i64);
                     }
                 }
-                Command::CancelTask { task } => self.forget_task(*task, t),
+                Command::CancelTask { task } => self.forget_task(*task, t, true),
             }
         }
         if *self.exec.status() != Status::Running && !self.ended {
@@ -155,9 +201,17 @@ impl ActorState {
             }
             let tasks: Vec<u64> = self.tasks.keys().copied().collect();
             for task in tasks {
-                self.forget_task(task, t);
+                self.forget_task(task, t, true);
             }
             invoke.clear();
+            if let (Some(parent), Some(ending)) = (&self.parent, &t.ending) {
+                t.inbox_add.push(crate::nested::result_row(
+                    parent,
+                    &self.exec,
+                    self.started_at,
+                    ending,
+                ));
+            }
         }
         invoke
     }
@@ -167,12 +221,24 @@ impl ActorState {
         let mut v: Vec<TaskRequest> = self
             .tasks
             .values()
-            .filter(|(_, submitted)| !submitted)
-            .map(|(r, _)| r.clone())
+            .filter(|p| !p.submitted)
+            .map(|p| p.request.clone())
             .collect();
         v.sort_by_key(|r| r.task);
         v
     }
+}
+
+/// A task invoked and not yet answered.
+pub(crate) struct PendingTask {
+    pub request: TaskRequest,
+    /// The service accepted it (`TaskSubmitted`) or a worker took it
+    /// (`ActivityStarted`): it is not invoked again after a restart.
+    pub submitted: bool,
+    /// An activity task a worker took.
+    pub started: bool,
+    /// The execution a `startExecution.sync` task started.
+    pub child: Option<String>,
 }
 
 /// The stored end of an execution whose engine status is not Running.

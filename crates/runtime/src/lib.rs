@@ -9,6 +9,7 @@
 //! carried out. Recovery replays the journal through a fresh `engine::Execution`;
 //! the events it produces must equal the stored history.
 
+mod activities;
 mod arn;
 mod core;
 mod error;
@@ -16,6 +17,7 @@ mod express;
 mod invoker;
 mod journal;
 mod logging;
+mod nested;
 mod recovery;
 mod redrive;
 mod standard;
@@ -28,6 +30,7 @@ use std::time::Duration;
 
 use crate::core::{Inner, lock};
 
+pub use activities::ActivityTask;
 pub use error::{Error, Result};
 pub use invoker::{BoxFuture, Invoker, NoIntegration, Router, TaskOutcome, TaskRequest};
 pub use redrive::{MAX_REDRIVES, REDRIVABLE_PERIOD_MS, not_redrivable_reason};
@@ -230,6 +233,44 @@ impl Runtime {
     /// answers the same date without redriving again.
     pub async fn redrive_execution(&self, arn: &str, client_token: Option<String>) -> Result<i64> {
         redrive::redrive(&self.inner, arn, client_token).await
+    }
+
+    /// GetActivityTask: the oldest activity task no worker took yet, waiting
+    /// up to `wait` (AWS: 60 s) for one; `None` if none arrived. The worker's
+    /// name goes into `ActivityStarted`.
+    pub async fn get_activity_task(
+        &self,
+        activity_arn: &str,
+        worker_name: Option<String>,
+        wait: Duration,
+    ) -> Result<Option<ActivityTask>> {
+        activities::get_task(&self.inner, activity_arn, worker_name, wait).await
+    }
+
+    /// SendTaskSuccess: `output` (JSON text) is the task's result. Durable when
+    /// this returns; the token is then spent.
+    pub async fn send_task_success(&self, token: &str, output: String) -> Result<()> {
+        activities::answer(&self.inner, token, activities::Answer::Success(output)).await
+    }
+
+    /// SendTaskFailure: the task fails with `error`/`cause`.
+    pub async fn send_task_failure(
+        &self,
+        token: &str,
+        error: Option<String>,
+        cause: Option<String>,
+    ) -> Result<()> {
+        activities::answer(
+            &self.inner,
+            token,
+            activities::Answer::Failure { error, cause },
+        )
+        .await
+    }
+
+    /// SendTaskHeartbeat: restarts the task's HeartbeatSeconds clock.
+    pub async fn send_task_heartbeat(&self, token: &str) -> Result<()> {
+        activities::answer(&self.inner, token, activities::Answer::Heartbeat).await
     }
 
     /// Waits until the execution is no longer RUNNING (for tests and tools).

@@ -142,6 +142,7 @@ pub(crate) fn replay(
         facts.now,
     );
     let mut st = ActorState::new(exec, facts.now);
+    st.parent = facts.parent.clone();
     let mut scratch = Transition::new(arn, 0);
     st.absorb(arn, &decision, &mut scratch);
     let mut events = scratch.events;

@@ -26,6 +26,18 @@ pub(crate) async fn start(
     input_text: String,
     input: Value,
 ) -> Result<Started> {
+    start_linked(inner, target, name, input_text, input, None).await
+}
+
+/// Starts a Standard execution whose end answers `parent`'s task (nested `.sync`).
+pub(crate) async fn start_linked(
+    inner: &Arc<Inner>,
+    target: Resolved,
+    name: String,
+    input_text: String,
+    input: Value,
+    parent: Option<crate::nested::ParentLink>,
+) -> Result<Started> {
     let arn = crate::arn::execution_arn(&target.machine_arn, &name);
     if let Some(existing) = inner.actor(&arn) {
         // A start of the same name may still be committing: wait for it.
@@ -58,13 +70,15 @@ pub(crate) async fn start(
         now,
         definition: target.definition.clone(),
         limits: limits.clone(),
+        parent: parent.clone(),
     };
     let (exec, decision) = Execution::start(plan, info, input, limits, now);
     let mut state = ActorState::new(exec, now);
+    state.parent = parent;
     let mut first = Transition::new(&arn, 0);
     first.journal = Some(journal_text(&Entry::Start(Box::new(facts)))?);
     let invoke = state.absorb(&arn, &decision, &mut first);
-    let timers_added = !first.timers_add.is_empty();
+    let timers_added = !first.timers_add.is_empty() || !first.inbox_add.is_empty();
     let actor = Arc::new(Actor {
         arn: arn.clone(),
         state: tokio::sync::Mutex::new(state),
@@ -186,7 +200,7 @@ pub(crate) async fn apply_locked(
     st.before_input(&input, &mut t);
     let decision = st.exec.handle(input, now);
     let invoke = st.absorb(arn, &decision, &mut t);
-    let timers_added = !t.timers_add.is_empty();
+    let timers_added = !t.timers_add.is_empty() || !t.inbox_add.is_empty();
     let result = inner.store(move |s| s.commit(vec![t])).await;
     match result {
         Ok(outcomes) => match outcomes.first() {
@@ -255,13 +269,30 @@ pub(crate) async fn deliver(inner: &Arc<Inner>, arn: &str, input: Input) -> Resu
 }
 
 /// Invokes a task in the background; its outcome comes back as input(s).
+/// Activity tasks wait in their activity's queue for a worker; nested
+/// executions are started here; every other resource goes to the invoker. For
+/// `.waitForTaskToken` the invoker's answer is only the `TaskSubmitted`
+/// response (the token was stored with the step that scheduled the task): the
+/// task ends with SendTask* or its timeouts.
 pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
+    if crate::activities::is_activity(&req.resource) {
+        crate::activities::enqueue(inner, arn, &req);
+        return;
+    }
     let inner = Arc::clone(inner);
     let arn = arn.to_string();
     tokio::spawn(async move {
         let task = req.task;
-        let outcome = inner.config.invoker.invoke(req).await;
-        for input in crate::invoker::outcome_inputs(task, outcome) {
+        let inputs = if crate::nested::handles(&req.resource) {
+            crate::nested::run(&inner, &arn, &req).await
+        } else if req.resource.ends_with(".waitForTaskToken") {
+            let outcome = inner.config.invoker.invoke(req).await;
+            crate::invoker::callback_inputs(task, outcome)
+        } else {
+            let outcome = inner.config.invoker.invoke(req).await;
+            crate::invoker::outcome_inputs(task, outcome)
+        };
+        for input in inputs {
             if let Err(e) = deliver(&inner, &arn, input).await {
                 eprintln!("stepwise runtime: result of task {task} of {arn}: {e}");
                 return;

@@ -361,6 +361,10 @@ pub struct Transition {
     pub outbox_remove: Vec<i64>,
     /// Inbox row ids this transition consumed.
     pub inbox_consumed: Vec<i64>,
+    /// Inbox rows for other executions (a child's result for its parent, a stop
+    /// for a child), written with this transition so none is lost or doubled; a
+    /// row whose dedup key is present is dropped.
+    pub inbox_add: Vec<NewInboxRow>,
     pub tokens_add: Vec<NewTaskToken>,
     /// Tokens that must no longer be accepted.
     pub tokens_invalidate: Vec<String>,

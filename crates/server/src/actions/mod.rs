@@ -18,6 +18,7 @@ mod describe_execution;
 mod describe_state_machine;
 mod describe_state_machine_alias;
 mod describe_state_machine_for_execution;
+mod get_activity_task;
 mod get_execution_history;
 mod list_activities;
 mod list_executions;
@@ -27,6 +28,9 @@ mod list_state_machines;
 mod list_tags_for_resource;
 mod publish_state_machine_version;
 mod redrive_execution;
+mod send_task_failure;
+mod send_task_heartbeat;
+mod send_task_success;
 mod start_execution;
 mod start_sync_execution;
 mod stop_execution;
@@ -86,6 +90,10 @@ pub async fn dispatch(app: Arc<App>, action: &str, req: Req) -> ApiResult<Value>
         "StartSyncExecution" => return start_sync_execution::handle(app, req).await,
         "StopExecution" => return stop_execution::handle(app, req).await,
         "RedriveExecution" => return redrive_execution::handle(app, req).await,
+        "GetActivityTask" => return get_activity_task::handle(app, req).await,
+        "SendTaskSuccess" => return send_task_success::handle(app, req).await,
+        "SendTaskFailure" => return send_task_failure::handle(app, req).await,
+        "SendTaskHeartbeat" => return send_task_heartbeat::handle(app, req).await,
         _ => {}
     }
     let Some(f) = handler(action) else {

@@ -160,6 +160,9 @@ fn write_side_rows(conn: &Connection, t: &Transition) -> Result<()> {
             stmt.execute(params![id, arn])?;
         }
     }
+    if !t.inbox_add.is_empty() {
+        super::queues::append_inbox(conn, &t.inbox_add)?;
+    }
     if !t.tokens_add.is_empty() {
         let mut stmt = conn.prepare_cached(
             "INSERT INTO task_tokens (token, execution_arn, task_id, status) \

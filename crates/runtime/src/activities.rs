@@ -1,0 +1,220 @@
+//! Activities and task tokens: GetActivityTask, SendTaskSuccess,
+//! SendTaskFailure, SendTaskHeartbeat.
+//!
+//! An activity task is durable before a worker can see it: the step that
+//! scheduled it committed its outbox row and its token (`task_tokens`). The
+//! queue a worker polls is in memory, filled from there (live, and by recovery
+//! for every task no worker took yet). Taking a task is a transition of its
+//! execution (`ActivityStarted` with the worker's name), so after a restart a
+//! task is either still queued or known to be with a worker, never both.
+//! A token is answered through its execution: the answer is applied only while
+//! the execution still waits for that task, and the transition that ends the
+//! task invalidates the token (single use).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use engine::{Input, ResourceKind, TaskRequest};
+use serde_json::Value;
+use tokio::sync::Notify;
+
+use crate::core::{Inner, lock};
+use crate::standard::{Applied, apply_locked};
+use crate::{Error, Result};
+
+/// A task handed to a worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityTask {
+    pub task_token: String,
+    /// The task's input as JSON text.
+    pub input: String,
+}
+
+/// Activity queues by activity ARN.
+#[derive(Default)]
+pub(crate) struct Queues {
+    queues: Mutex<HashMap<String, Arc<Queue>>>,
+}
+
+#[derive(Default)]
+struct Queue {
+    items: Mutex<VecDeque<(String, u64)>>,
+    ready: Notify,
+}
+
+impl Queues {
+    fn get(&self, activity: &str) -> Arc<Queue> {
+        Arc::clone(lock(&self.queues).entry(activity.to_string()).or_default())
+    }
+}
+
+/// True for `arn:aws:states:<region>:<account>:activity:<name>`.
+pub(crate) fn is_activity(resource: &str) -> bool {
+    ResourceKind::of(resource) == ResourceKind::Activity
+}
+
+/// Puts a scheduled activity task in its queue and wakes one waiting worker.
+pub(crate) fn enqueue(inner: &Arc<Inner>, execution: &str, req: &TaskRequest) {
+    let q = inner.activities.get(&req.resource);
+    lock(&q.items).push_back((execution.to_string(), req.task));
+    q.ready.notify_one();
+}
+
+/// GetActivityTask: the oldest task no worker took, waiting up to `wait` for
+/// one; `None` when none arrived.
+pub(crate) async fn get_task(
+    inner: &Arc<Inner>,
+    activity: &str,
+    worker_name: Option<String>,
+    wait: Duration,
+) -> Result<Option<ActivityTask>> {
+    let owned = activity.to_string();
+    match inner.store(move |s| s.describe_activity(&owned)).await {
+        Ok(_) => {}
+        Err(Error::Store(store::Error::NotFound { .. })) => {
+            return Err(Error::ActivityDoesNotExist(activity.to_string()));
+        }
+        Err(e) => return Err(e),
+    }
+    let q = inner.activities.get(activity);
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let next = lock(&q.items).pop_front();
+        match next {
+            Some((execution, task)) => {
+                if let Some(t) = take(inner, &execution, task, worker_name.clone()).await? {
+                    // More may be waiting: pass the wake-up on.
+                    if !lock(&q.items).is_empty() {
+                        q.ready.notify_one();
+                    }
+                    return Ok(Some(t));
+                }
+            }
+            None => {
+                if tokio::time::timeout_at(deadline, q.ready.notified())
+                    .await
+                    .is_err()
+                {
+                    return Ok(None);
+                }
+            }
+        }
+    }
+}
+
+/// Hands task `task` of `execution` to a worker: records `ActivityStarted`;
+/// `None` if the task no longer waits for one (it timed out, the execution
+/// ended).
+async fn take(
+    inner: &Arc<Inner>,
+    execution: &str,
+    task: u64,
+    worker_name: Option<String>,
+) -> Result<Option<ActivityTask>> {
+    let Some(actor) = inner.actor(execution) else {
+        return Ok(None);
+    };
+    let mut st = actor.state.lock().await;
+    let (token, input) = match st.tasks.get(&task) {
+        Some(p) if !p.started => (
+            p.request.task_token.clone().unwrap_or_default(),
+            p.request.parameters.to_string(),
+        ),
+        _ => return Ok(None),
+    };
+    let input_event = Input::TaskStarted { task, worker_name };
+    match apply_locked(inner, &actor, &mut st, input_event, Vec::new()).await? {
+        Applied::Done { .. } => Ok(Some(ActivityTask {
+            task_token: token,
+            input,
+        })),
+        Applied::NotRunning => Ok(None),
+    }
+}
+
+/// What a worker reports with its token.
+pub(crate) enum Answer {
+    Success(String),
+    Failure {
+        error: Option<String>,
+        cause: Option<String>,
+    },
+    Heartbeat,
+}
+
+/// True for text shaped like the tokens this runtime issues (a UUID).
+fn well_formed(token: &str) -> bool {
+    token.len() == 36
+        && token.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat.
+pub(crate) async fn answer(inner: &Arc<Inner>, token: &str, answer: Answer) -> Result<()> {
+    let output = match &answer {
+        Answer::Success(text) => {
+            let v: Value = serde_json::from_str(text)
+                .map_err(|e| Error::InvalidOutput(format!("Invalid JSON: {e}")))?;
+            if text.len() > inner.config.limits.max_payload_bytes {
+                return Err(Error::InvalidOutput(
+                    "The output exceeds the maximum number of bytes service limit".to_string(),
+                ));
+            }
+            Some(v)
+        }
+        _ => None,
+    };
+    if !well_formed(token) {
+        return Err(Error::InvalidToken);
+    }
+    let owned = token.to_string();
+    let Some(row) = inner.store(move |s| s.task_token(&owned)).await? else {
+        return Err(Error::TaskDoesNotExist);
+    };
+    if !row.active {
+        return Err(Error::TaskTimedOut);
+    }
+    let Some(actor) = inner.actor(&row.execution_arn) else {
+        return Err(Error::TaskTimedOut);
+    };
+    let task = row.task_id as u64;
+    let mut st = actor.state.lock().await;
+    let Some(pending) = st.tasks.get(&task) else {
+        return Err(Error::TaskTimedOut);
+    };
+    let input = match answer {
+        Answer::Success(_) => Input::TaskSucceeded {
+            task,
+            output: output.unwrap_or(Value::Null),
+        },
+        Answer::Failure { error, cause } => Input::TaskFailed { task, error, cause },
+        Answer::Heartbeat => {
+            if pending.request.heartbeat_seconds.is_none() {
+                // Nothing to restart: no transition needed.
+                return Ok(());
+            }
+            Input::TaskHeartbeat { task }
+        }
+    };
+    match apply_locked(inner, &actor, &mut st, input, Vec::new()).await? {
+        Applied::Done { .. } => Ok(()),
+        Applied::NotRunning => Err(Error::TaskTimedOut),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_recognised_by_shape() {
+        assert!(well_formed("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(!well_formed("0f8fad5b-d9cb-469f-a165-70867728950"));
+        assert!(!well_formed("0f8fad5bxd9cb-469f-a165-70867728950e"));
+        assert!(!well_formed("not a token"));
+        assert!(!well_formed(""));
+    }
+}

@@ -1,0 +1,422 @@
+//! Activities, task tokens and nested workflows on a real SQLite file: a worker
+//! takes and answers tasks through the runtime's API; tokens are single use and
+//! closed with their task; `.waitForTaskToken` records the integration's answer
+//! as `TaskSubmitted`; `startExecution.sync:2` waits for its child; and all of
+//! it survives a restart (each life of the process is its own tokio runtime,
+//! shut down before the next opens the same file).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::*;
+use runtime::{Error, Runtime, RuntimeConfig};
+use store::{ExecutionStatus, MachineType, Store};
+
+const T: Duration = Duration::from_secs(10);
+const NO_WAIT: Duration = Duration::from_millis(0);
+
+fn activity(store: &dyn Store, name: &str) -> String {
+    let arn = format!("arn:aws:states:{ACCOUNT}:activity:{name}");
+    store
+        .create_activity(store::Activity {
+            arn: arn.clone(),
+            name: name.to_string(),
+            created_at: 1,
+        })
+        .unwrap();
+    arn
+}
+
+fn activity_def(activity: &str, extra: &str) -> String {
+    format!(
+        r#"{{"StartAt":"Work","States":{{"Work":{{"Type":"Task","Resource":"{activity}"{extra},"End":true}}}}}}"#
+    )
+}
+
+fn tokio_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn details(store: &dyn Store, arn: &str, event_type: &str) -> Vec<serde_json::Value> {
+    history(store, arn)
+        .iter()
+        .filter(|e| e.event_type == event_type)
+        .map(|e| serde_json::from_str(&e.details).unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_takes_and_answers_tasks_and_each_token_is_single_use() {
+    let (_dir, store, rt) = setup().await;
+    let act = activity(&*store, "work");
+    let sm = create(
+        &*store,
+        "act",
+        MachineType::Standard,
+        &activity_def(&act, ""),
+    );
+    let empty = Instant::now();
+    assert_eq!(
+        rt.get_activity_task(&act, None, Duration::from_millis(200))
+            .await
+            .unwrap(),
+        None,
+        "no task: the poll ends empty after its wait"
+    );
+    assert!(empty.elapsed() >= Duration::from_millis(190));
+
+    let exec = rt
+        .start_execution(start_req(&sm, None, r#"{"n":3}"#))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt
+        .get_activity_task(&act, Some("w-1".into()), T)
+        .await
+        .unwrap()
+        .expect("a task");
+    assert_eq!(task.input, r#"{"n":3}"#);
+    assert_eq!(
+        rt.get_activity_task(&act, None, NO_WAIT).await.unwrap(),
+        None,
+        "a taken task is not handed out twice"
+    );
+    rt.send_task_heartbeat(&task.task_token).await.unwrap();
+    rt.send_task_success(&task.task_token, r#"{"r":6}"#.into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Succeeded);
+    assert_eq!(e.output.as_deref(), Some(r#"{"r":6}"#));
+    assert_eq!(
+        types(&history(&*store, &exec)),
+        [
+            "ExecutionStarted",
+            "TaskStateEntered",
+            "ActivityScheduled",
+            "ActivityStarted",
+            "ActivitySucceeded",
+            "TaskStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    assert_eq!(
+        details(&*store, &exec, "ActivityStarted")[0]["activityStartedEventDetails"]["workerName"],
+        "w-1"
+    );
+    assert_eq!(
+        rt.send_task_success(&task.task_token, "{}".into()).await,
+        Err(Error::TaskTimedOut)
+    );
+    assert_eq!(
+        rt.send_task_failure("definitely-not-a-token", None, None)
+            .await,
+        Err(Error::InvalidToken)
+    );
+    assert_eq!(
+        rt.send_task_heartbeat("00000000-0000-4000-8000-000000000000")
+            .await,
+        Err(Error::TaskDoesNotExist)
+    );
+    let missing = format!("{act}-gone");
+    assert!(matches!(
+        rt.get_activity_task(&missing, None, NO_WAIT).await,
+        Err(Error::ActivityDoesNotExist(a)) if a == missing
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_timeouts_and_stops_close_the_token() {
+    let (_dir, store, rt) = setup().await;
+    let act = activity(&*store, "slow");
+    let hb = create(
+        &*store,
+        "hb",
+        MachineType::Standard,
+        &activity_def(&act, r#","HeartbeatSeconds":1"#),
+    );
+    let exec = rt
+        .start_execution(start_req(&hb, None, "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(e.error.as_deref(), Some("States.HeartbeatTimeout"));
+    assert_eq!(
+        rt.send_task_success(&task.task_token, "{}".into()).await,
+        Err(Error::TaskTimedOut)
+    );
+
+    let plain = create(
+        &*store,
+        "plain",
+        MachineType::Standard,
+        &activity_def(&act, ""),
+    );
+    let exec = rt
+        .start_execution(start_req(&plain, None, "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+    assert!(matches!(
+        rt.send_task_success(&task.task_token, "not json".into())
+            .await,
+        Err(Error::InvalidOutput(_))
+    ));
+    rt.send_task_failure(&task.task_token, Some("E".into()), Some("c".into()))
+        .await
+        .unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(
+        (e.error.as_deref(), e.cause.as_deref()),
+        (Some("E"), Some("c"))
+    );
+    assert_eq!(
+        types(&history(&*store, &exec))[3..5],
+        ["ActivityStarted", "ActivityFailed"]
+    );
+
+    let exec = rt
+        .start_execution(start_req(&plain, None, "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+    rt.stop_execution(&exec, None, None).await.unwrap();
+    assert_eq!(
+        rt.send_task_heartbeat(&task.task_token).await,
+        Err(Error::TaskTimedOut)
+    );
+    assert!(!store.task_token(&task.task_token).unwrap().unwrap().active);
+}
+
+/// An integration that answers at once: for `.waitForTaskToken` its answer is
+/// only the service's response.
+struct Accepting;
+
+impl runtime::Invoker for Accepting {
+    fn invoke(
+        &self,
+        request: runtime::TaskRequest,
+    ) -> runtime::BoxFuture<'_, runtime::TaskOutcome> {
+        Box::pin(async move {
+            runtime::TaskOutcome::Succeeded(serde_json::json!({"MessageId": request.task}))
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_for_task_token_keeps_the_task_open_until_the_token_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    let config = RuntimeConfig {
+        invoker: Arc::new(Accepting),
+        ..Default::default()
+    };
+    let rt = Runtime::new(Arc::clone(&store), config);
+    rt.start().await.unwrap();
+    let def = r#"{"StartAt":"Ask","States":{"Ask":{"Type":"Task",
+      "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+      "Parameters":{"MessageBody":{"token.$":"$$.Task.Token"}},"End":true}}}"#;
+    let sm = create(&*store, "cb", MachineType::Standard, def);
+    let exec = rt
+        .start_execution(start_req(&sm, None, "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let mut token = None;
+    for _ in 0..200 {
+        if let Some(d) = details(&*store, &exec, "TaskScheduled").first() {
+            let params: serde_json::Value = serde_json::from_str(
+                d["taskScheduledEventDetails"]["parameters"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+            token = params["MessageBody"]["token"].as_str().map(str::to_string);
+        }
+        if !details(&*store, &exec, "TaskSubmitted").is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let token = token.expect("the token in the parameters");
+    assert!(store.task_token(&token).unwrap().unwrap().active);
+    let submitted = &details(&*store, &exec, "TaskSubmitted")[0]["taskSubmittedEventDetails"];
+    assert!(submitted["output"].as_str().unwrap().contains("MessageId"));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        store.describe_execution(&exec).unwrap().status,
+        ExecutionStatus::Running,
+        "the integration's answer does not end the task"
+    );
+    rt.send_task_success(&token, r#"{"ok":true}"#.into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    assert_eq!(
+        store.describe_execution(&exec).unwrap().output.as_deref(),
+        Some(r#"{"ok":true}"#)
+    );
+    assert_eq!(
+        rt.send_task_success(&token, "{}".into()).await,
+        Err(Error::TaskTimedOut)
+    );
+}
+
+/// Queued tasks, a task with a worker, and a `.sync` parent whose child waits
+/// for a worker all survive a restart.
+#[test]
+fn pending_tasks_tokens_and_children_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let first = tokio_runtime();
+    let (act, queued, taken, parent, token) = first.block_on(async {
+        let store = open(&path);
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        let act = activity(&*store, "durable");
+        let sm = create(
+            &*store,
+            "d",
+            MachineType::Standard,
+            &activity_def(&act, r#","HeartbeatSeconds":60"#),
+        );
+        let child = create(&*store, "child", MachineType::Standard, &activity_def(&act, ""));
+        let parent_def = format!(
+            r#"{{"StartAt":"Run","States":{{"Run":{{"Type":"Task",
+              "Resource":"arn:aws:states:::states:startExecution.sync:2",
+              "Parameters":{{"StateMachineArn":"{child}","Input":{{"who":"child"}}}},"End":true}}}}}}"#
+        );
+        let parent_sm = create(&*store, "parent", MachineType::Standard, &parent_def);
+        let taken = rt
+            .start_execution(start_req(&sm, Some("taken"), r#"{"who":"taken"}"#))
+            .await
+            .unwrap()
+            .execution_arn;
+        let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+        assert_eq!(task.input, r#"{"who":"taken"}"#);
+        let queued = rt
+            .start_execution(start_req(&sm, Some("queued"), r#"{"who":"queued"}"#))
+            .await
+            .unwrap()
+            .execution_arn;
+        let parent = rt
+            .start_execution(start_req(&parent_sm, Some("p"), "{}"))
+            .await
+            .unwrap()
+            .execution_arn;
+        for _ in 0..200 {
+            if !details(&*store, &parent, "TaskSubmitted").is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        (act, queued, taken, parent, task.task_token)
+    });
+    first.shutdown_timeout(Duration::from_secs(5));
+    tokio_runtime().block_on(async {
+        let store = open(&path);
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        assert_eq!(rt.stats().recovered, 4, "taken, queued, parent and child");
+        rt.send_task_heartbeat(&token).await.unwrap();
+        rt.send_task_success(&token, r#"{"done":"taken"}"#.into())
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..2 {
+            let t = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+            let who: serde_json::Value = serde_json::from_str(&t.input).unwrap();
+            let who = who["who"].as_str().unwrap().to_string();
+            rt.send_task_success(&t.task_token, format!(r#"{{"done":"{who}"}}"#))
+                .await
+                .unwrap();
+            seen.push(who);
+        }
+        seen.sort();
+        assert_eq!(seen, ["child", "queued"]);
+        assert_eq!(
+            rt.get_activity_task(&act, None, NO_WAIT).await.unwrap(),
+            None
+        );
+        for (arn, want) in [(&taken, "taken"), (&queued, "queued")] {
+            rt.wait_until_done(arn, T).await.unwrap();
+            let e = store.describe_execution(arn).unwrap();
+            assert_eq!(e.output, Some(format!(r#"{{"done":"{want}"}}"#)));
+        }
+        rt.wait_until_done(&parent, T).await.unwrap();
+        let e = store.describe_execution(&parent).unwrap();
+        assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
+        let out: serde_json::Value = serde_json::from_str(e.output.as_deref().unwrap()).unwrap();
+        assert_eq!(out["Output"], serde_json::json!({"done": "child"}));
+        assert_eq!(out["Input"], serde_json::json!({"who": "child"}));
+        assert_eq!(out["Status"], "SUCCEEDED");
+        assert_eq!(rt.stats().replay_mismatches, 0);
+        let started = details(&*store, &taken, "ActivityStarted");
+        assert_eq!(started.len(), 1, "the taken task was not handed out again");
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nested_start_without_sync_returns_at_once_and_bad_targets_fail_the_task() {
+    let (_dir, store, rt) = setup().await;
+    let child = create(
+        &*store,
+        "kid",
+        MachineType::Standard,
+        r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":30,"End":true}}}"#,
+    );
+    let def = r#"{"StartAt":"Run","States":{"Run":{"Type":"Task",
+          "Resource":"arn:aws:states:::states:startExecution",
+          "Parameters":{"StateMachineArn.$":"$.target","Name":"kid-1"},"End":true}}}"#;
+    let sm = create(&*store, "starter", MachineType::Standard, def);
+    let input = format!(r#"{{"target":"{child}"}}"#);
+    let exec = rt
+        .start_execution(start_req(&sm, None, &input))
+        .await
+        .unwrap()
+        .execution_arn;
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
+    let out: serde_json::Value = serde_json::from_str(e.output.as_deref().unwrap()).unwrap();
+    let kid = out["ExecutionArn"].as_str().unwrap();
+    assert!(kid.ends_with(":execution:kid:kid-1"), "{kid}");
+    assert!(out["StartDate"].is_i64());
+    assert_eq!(
+        store.describe_execution(kid).unwrap().status,
+        ExecutionStatus::Running
+    );
+
+    let missing = format!(r#"{{"target":"{}"}}"#, machine_arn("nope"));
+    let exec = rt
+        .start_execution(start_req(&sm, None, &missing))
+        .await
+        .unwrap()
+        .execution_arn;
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(
+        e.error.as_deref(),
+        Some("StepFunctions.StateMachineDoesNotExistException")
+    );
+    assert!(
+        e.cause
+            .as_deref()
+            .unwrap()
+            .starts_with("State Machine Does Not Exist: '"),
+        "{e:?}"
+    );
+}
