@@ -175,19 +175,82 @@ pub(crate) fn result_path(
 }
 
 /// The JSONPath pipeline after a result exists: ResultSelector is the caller's;
-/// this does ResultPath, OutputPath and Assign.
+/// this does ResultPath, OutputPath and Assign, and holds the output to the
+/// payload limit.
+///
+/// ResultPath writes into the state's input in place when nothing else holds it
+/// (the redrive copy of a top-level state's input is let go for the time being);
+/// if OutputPath or the limit then fails, the write is undone, so that Retry,
+/// Catch and a redrive see the input the state entered with.
 pub(crate) fn finish_jsonpath(
     exec: &mut Execution,
     frame: FrameId,
     env: &Env,
     def: &State,
-    raw: Payload,
+    active: &mut Active,
     result: Payload,
 ) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
     let assigned = assign(exec, frame, env, &def.assign, &result)?;
-    let merged = result_path(&exec.plan, env, &def.result_path, raw, result)?;
-    let output = select(&exec.plan, env, &def.output_path, &merged)?;
-    Ok((output, assigned))
+    let plan = exec.plan.clone();
+    let path = match &def.result_path {
+        Some(PathField::Path(text)) if text != "$" => plan.reference_for(text),
+        _ => None,
+    };
+    let Some(path) = path else {
+        // The input is not written to: it stays as the state entered with it.
+        let merged = result_path(&plan, env, &def.result_path, active.input.clone(), result)?;
+        let output = select(&plan, env, &def.output_path, &merged)?;
+        output_limit(exec, &active.name, &output)?;
+        return Ok((output, assigned));
+    };
+    let lent = exec.frame(frame).parent.is_none() && exec.lend_redrive_input(&active.input);
+    let mut doc = Arc::unwrap_or_clone(std::mem::replace(&mut active.input, null()));
+    let previous = match expr::reference::set_in_place(&mut doc, path, Arc::unwrap_or_clone(result))
+    {
+        Ok(previous) => previous,
+        Err(e) => {
+            active.input = Arc::new(doc);
+            if lent {
+                exec.return_redrive_input(&active.input);
+            }
+            return Err(env.expr_failure(e));
+        }
+    };
+    let merged = Arc::new(doc);
+    let checked = select(&plan, env, &def.output_path, &merged)
+        .and_then(|output| output_limit(exec, &active.name, &output).map(|()| output));
+    match checked {
+        Ok(output) => Ok((output, assigned)),
+        Err(failure) => {
+            let mut doc = Arc::unwrap_or_clone(merged);
+            expr::reference::restore(&mut doc, path, previous);
+            active.input = Arc::new(doc);
+            if lent {
+                exec.return_redrive_input(&active.input);
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// A shared `null`, for a payload that has been handed on.
+pub(crate) fn null() -> Payload {
+    static NULL: std::sync::LazyLock<Payload> = std::sync::LazyLock::new(|| Arc::new(Value::Null));
+    NULL.clone()
+}
+
+/// `States.DataLimitExceeded` when a state's output is over the payload limit.
+pub(crate) fn output_limit(exec: &Execution, state: &str, output: &Value) -> Result<(), Failure> {
+    if crate::limits::exceeds(output, exec.limits.max_payload_bytes) {
+        return Err(Failure::new(
+            "States.DataLimitExceeded",
+            format!(
+                "The state/task '{state}' returned a result with a size exceeding the maximum number of bytes service limit."
+            ),
+            Origin::State,
+        ));
+    }
+    Ok(())
 }
 
 /// Evaluates `Assign` against `input` and stores the variables in the frame's scope;

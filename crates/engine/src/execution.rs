@@ -415,6 +415,25 @@ impl Execution {
         true
     }
 
+    /// Lets go of the redrive copy of a top-level state's input, so that ResultPath
+    /// can write into the input without copying it; false when `input` is not it.
+    pub(crate) fn lend_redrive_input(&mut self, input: &Payload) -> bool {
+        match &mut self.last_top {
+            Some((_, kept)) if Arc::ptr_eq(kept, input) => {
+                *kept = crate::dataflow::null();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Gives back what [`Execution::lend_redrive_input`] let go (the state failed).
+    pub(crate) fn return_redrive_input(&mut self, input: &Payload) {
+        if let Some((_, kept)) = &mut self.last_top {
+            *kept = input.clone();
+        }
+    }
+
     /// The state a redrive would re-enter (the top-level state entered last).
     pub fn redrive_state(&self) -> Option<&str> {
         self.last_top.as_ref().map(|(name, _)| name.as_str())

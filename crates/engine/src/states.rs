@@ -12,7 +12,7 @@ use crate::execution::{Active, Command, Execution, FrameId, TimerPurpose};
 use crate::failure::{Failure, Origin, prefixed};
 use crate::jsonata;
 
-/// Records `…StateExited` and moves on.
+/// Holds the output to the payload limit, records `…StateExited` and moves on.
 pub(crate) fn exit(
     exec: &mut Execution,
     frame: FrameId,
@@ -21,16 +21,20 @@ pub(crate) fn exit(
     output: Payload,
     assigned: Option<Map<String, Value>>,
 ) -> Result<(), Failure> {
-    if crate::limits::exceeds(&output, exec.limits.max_payload_bytes) {
-        return Err(Failure::new(
-            "States.DataLimitExceeded",
-            format!(
-                "The state/task '{}' returned a result with a size exceeding the maximum number of bytes service limit.",
-                active.name
-            ),
-            Origin::State,
-        ));
-    }
+    dataflow::output_limit(exec, &active.name, &output)?;
+    exit_checked(exec, frame, def, active, output, assigned);
+    Ok(())
+}
+
+/// [`exit`] for an output already held to the limit.
+fn exit_checked(
+    exec: &mut Execution,
+    frame: FrameId,
+    def: &State,
+    active: &Active,
+    output: Payload,
+    assigned: Option<Map<String, Value>>,
+) {
     exec.emit(
         frame,
         EventDetails::StateExited {
@@ -41,7 +45,6 @@ pub(crate) fn exit(
         },
     );
     exec.transition(frame, def, output);
-    Ok(())
 }
 
 pub(crate) fn pass(
@@ -52,7 +55,7 @@ pub(crate) fn pass(
     active: &mut Active,
 ) -> Result<(), Failure> {
     let env = Env::new(exec, frame, def, active);
-    let (output, assigned) = match env.language {
+    match env.language {
         QueryLanguage::JsonPath => {
             // The effective input is dropped before ResultPath, which can then
             // place the result without copying the state's input.
@@ -66,11 +69,16 @@ pub(crate) fn pass(
                     effective
                 }
             };
-            dataflow::finish_jsonpath(exec, frame, &env, def, take_input(active), result)?
+            let (output, assigned) =
+                dataflow::finish_jsonpath(exec, frame, &env, def, active, result)?;
+            exit_checked(exec, frame, def, active, output, assigned);
+            Ok(())
         }
-        QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
-    };
-    exit(exec, frame, def, active, output, assigned)
+        QueryLanguage::Jsonata => {
+            let (output, assigned) = jsonata::finish(exec, frame, &env, def, &active.input, None)?;
+            exit(exec, frame, def, active, output, assigned)
+        }
+    }
 }
 
 pub(crate) fn choice(
@@ -386,23 +394,21 @@ pub(crate) fn complete(
     result: Payload,
 ) -> Result<(), Failure> {
     let env = Env::new(exec, frame, def, active);
-    let (output, assigned) = match env.language {
+    match env.language {
         QueryLanguage::JsonPath => {
             let selected = match &def.result_selector {
                 Some(t) => Arc::new(dataflow::template(exec, &env, t, &result)?),
                 None => result,
             };
-            dataflow::finish_jsonpath(exec, frame, &env, def, take_input(active), selected)?
+            let (output, assigned) =
+                dataflow::finish_jsonpath(exec, frame, &env, def, active, selected)?;
+            exit_checked(exec, frame, def, active, output, assigned);
+            Ok(())
         }
         QueryLanguage::Jsonata => {
-            jsonata::finish(exec, frame, &env, def, &active.input, Some(&result))?
+            let (output, assigned) =
+                jsonata::finish(exec, frame, &env, def, &active.input, Some(&result))?;
+            exit(exec, frame, def, active, output, assigned)
         }
-    };
-    exit(exec, frame, def, active, output, assigned)
-}
-
-/// Hands the state's input over to ResultPath, its last reader on the JSONPath
-/// path (errors after this point are `States.Runtime`, which no Catch sees).
-fn take_input(active: &mut Active) -> Payload {
-    std::mem::replace(&mut active.input, Arc::new(Value::Null))
+    }
 }

@@ -65,34 +65,109 @@ impl fmt::Display for ReferencePath {
 /// created as empty objects; stepping into a scalar, indexing a non-array or
 /// an index out of bounds is `States.ResultPathMatchFailure`.
 pub fn set(doc: Value, path: &ReferencePath, value: Value) -> Result<Value, Error> {
+    let mut doc = doc;
+    set_in_place(&mut doc, path, value)?;
+    Ok(doc)
+}
+
+/// What [`set_in_place`] overwrote, so that [`restore`] can undo it.
+#[derive(Debug)]
+pub struct Previous {
+    /// The step at which a missing member was created, if one was.
+    created: Option<usize>,
+    /// The value the last step replaced (`None`: the member was absent).
+    old: Option<Value>,
+}
+
+/// [`set`] on a document the caller owns: no copy, and on failure the document
+/// is left as it was. The returned [`Previous`] undoes the change.
+pub fn set_in_place(
+    doc: &mut Value,
+    path: &ReferencePath,
+    value: Value,
+) -> Result<Previous, Error> {
     if *path.path.root() != Root::Input {
-        return Err(match_failure(path, &doc));
+        return Err(match_failure(path, doc));
     }
     let steps: Vec<Step<'_>> = path.steps().collect();
     if steps.is_empty() {
-        return Ok(value);
+        return Ok(Previous {
+            created: None,
+            old: Some(std::mem::replace(doc, value)),
+        });
     }
-    let mut doc = doc;
-    if place(&mut doc, &steps, value).is_err() {
-        return Err(match_failure(path, &doc));
+    match place(doc, &steps, value) {
+        Ok(previous) => Ok(previous),
+        Err(()) => Err(match_failure(path, doc)),
     }
-    Ok(doc)
+}
+
+/// Undoes a [`set_in_place`] of `path` on `doc` (nothing else changed it since).
+pub fn restore(doc: &mut Value, path: &ReferencePath, previous: Previous) {
+    let steps: Vec<Step<'_>> = path.steps().collect();
+    let Some(last) = steps.len().checked_sub(1) else {
+        if let Some(old) = previous.old {
+            *doc = old;
+        }
+        return;
+    };
+    // The member to remove (one that was created) or to put back (the last).
+    let target = previous.created.unwrap_or(last);
+    let mut cur = doc;
+    for step in &steps[..target] {
+        let next = match (step, cur) {
+            (Step::Name(name), Value::Object(map)) => map.get_mut(*name),
+            (Step::Index(index), Value::Array(items)) => {
+                index_in(*index, items.len()).and_then(|k| items.get_mut(k))
+            }
+            _ => None,
+        };
+        match next {
+            Some(v) => cur = v,
+            None => return,
+        }
+    }
+    let old = if previous.created.is_some() {
+        None
+    } else {
+        previous.old
+    };
+    match (&steps[target], cur, old) {
+        // Created members were appended last: removing them restores the order.
+        (Step::Name(name), Value::Object(map), None) => {
+            map.shift_remove(*name);
+        }
+        // Replacing an existing member keeps its position.
+        (Step::Name(name), Value::Object(map), Some(old)) => {
+            map.insert((*name).to_owned(), old);
+        }
+        (Step::Index(index), Value::Array(items), Some(old)) => {
+            if let Some(slot) = index_in(*index, items.len()).and_then(|k| items.get_mut(k)) {
+                *slot = old;
+            }
+        }
+        _ => {}
+    }
 }
 
 /// On failure the document is left as it was: nothing is written before the
 /// last step, and intermediate objects are only added where a member was absent.
-fn place(node: &mut Value, steps: &[Step<'_>], value: Value) -> Result<(), ()> {
+fn place(node: &mut Value, steps: &[Step<'_>], value: Value) -> Result<Previous, ()> {
     if !can_place(node, steps) {
         return Err(());
     }
+    let mut created = None;
     let mut cur = node;
     for (i, step) in steps.iter().enumerate() {
         let last = i + 1 == steps.len();
         match (step, cur) {
             (Step::Name(name), Value::Object(map)) => {
                 if last {
-                    map.insert((*name).to_owned(), value);
-                    return Ok(());
+                    let old = map.insert((*name).to_owned(), value);
+                    return Ok(Previous { created, old });
+                }
+                if created.is_none() && !map.contains_key(*name) {
+                    created = Some(i);
                 }
                 cur = map
                     .entry((*name).to_owned())
@@ -102,8 +177,11 @@ fn place(node: &mut Value, steps: &[Step<'_>], value: Value) -> Result<(), ()> {
                 let k = index_in(*index, items.len()).ok_or(())?;
                 let slot = items.get_mut(k).ok_or(())?;
                 if last {
-                    *slot = value;
-                    return Ok(());
+                    let old = std::mem::replace(slot, value);
+                    return Ok(Previous {
+                        created,
+                        old: Some(old),
+                    });
                 }
                 cur = slot;
             }
@@ -203,6 +281,37 @@ mod tests {
         assert!(set_at(json!("s"), "$.a", json!(1)).is_err());
         assert!(set_at(json!({"a": [1]}), "$.a[3]", json!(1)).is_err());
         assert!(set_at(json!({"a": {}}), "$.a[0]", json!(1)).is_err());
+    }
+
+    #[test]
+    fn restore_undoes_set_in_place() {
+        let original = json!({"z": 0, "a": {"x": 1}, "l": [1, 2, 3]});
+        for path in [
+            "$", "$.a", "$.a.x", "$.a.y", "$.b", "$.b.c.d", "$.a.n.m", "$.l[1]", "$.l[-1]",
+        ] {
+            let path = ReferencePath::parse(path).expect("valid path");
+            let mut doc = original.clone();
+            let previous = set_in_place(&mut doc, &path, json!("r")).expect("placed");
+            assert_eq!(Ok(doc.clone()), set(original.clone(), &path, json!("r")));
+            restore(&mut doc, &path, previous);
+            assert_eq!(
+                serde_json::to_string(&doc).expect("json"),
+                serde_json::to_string(&original).expect("json"),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_failed_set_in_place_leaves_the_document() {
+        let original = json!({"a": "text", "l": [1]});
+        for path in ["$.a.b", "$.l[3]", "$.l.x", "$.n.m[0]"] {
+            let path = ReferencePath::parse(path).expect("valid path");
+            let mut doc = original.clone();
+            let err = set_in_place(&mut doc, &path, json!(1)).expect_err("must fail");
+            assert_eq!(err.error, "States.ResultPathMatchFailure");
+            assert_eq!(doc, original, "{path}");
+        }
     }
 
     #[test]
