@@ -506,11 +506,22 @@ impl Execution {
 
     /// Appends an event with an explicit predecessor; returns its id.
     pub(crate) fn record(&mut self, previous: u64, details: EventDetails) -> u64 {
+        self.record_with(previous, || details)
+    }
+
+    /// [`Execution::record`] that builds the details only when events are kept
+    /// (names and payload references cost nothing in a history nobody reads).
+    pub(crate) fn record_with(
+        &mut self,
+        previous: u64,
+        details: impl FnOnce() -> EventDetails,
+    ) -> u64 {
         let id = self.next_event_id;
         self.next_event_id += 1;
         if !self.limits.keep_events {
             return id;
         }
+        let details = details();
         let verbatim = match (&self.info.input_text, details.payload()) {
             (Some(text), Some(p)) if Arc::ptr_eq(p, &self.input) => Some(text.clone()),
             _ => None,
@@ -527,11 +538,20 @@ impl Execution {
 
     /// Appends an event in a frame's chain and advances the chain.
     pub(crate) fn emit(&mut self, frame: FrameId, details: EventDetails) -> u64 {
+        self.emit_with(frame, || details)
+    }
+
+    /// [`Execution::emit`] with the details built only when events are kept.
+    pub(crate) fn emit_with(
+        &mut self,
+        frame: FrameId,
+        details: impl FnOnce() -> EventDetails,
+    ) -> u64 {
         let prev = self.frame(frame).cursor;
         if !self.frame(frame).record {
             return prev;
         }
-        let id = self.record(prev, details);
+        let id = self.record_with(prev, details);
         self.frame_mut(frame).cursor = id;
         id
     }
@@ -574,23 +594,27 @@ impl Execution {
                 return;
             };
             let node = self.frame(id).node.clone();
-            let Some(def) = node.graph.state(&state) else {
+            let Some(def) = node.state(&state) else {
                 let cause = format!("The state '{state}' does not exist in the definition.");
                 self.frame_failed(id, Failure::new("States.Runtime", cause, Origin::Runtime));
                 return;
             };
             if self.frame(id).parent.is_none() {
-                self.last_top = Some((state.clone(), input.clone()));
+                match &mut self.last_top {
+                    // The name's buffer is reused: one top-level state after another.
+                    Some((name, kept)) => {
+                        name.clone_from(&state);
+                        *kept = input.clone();
+                    }
+                    None => self.last_top = Some((state.clone(), input.clone())),
+                }
             }
             let entered_prev = self.frame(id).cursor;
-            let entered_id = self.emit(
-                id,
-                EventDetails::StateEntered {
-                    state_type: def.kind.type_name(),
-                    name: state.clone(),
-                    input: input.clone(),
-                },
-            );
+            let entered_id = self.emit_with(id, || EventDetails::StateEntered {
+                state_type: def.kind.type_name(),
+                name: state.clone(),
+                input: input.clone(),
+            });
             let active = Active {
                 name: state,
                 input,
@@ -829,7 +853,7 @@ impl Execution {
                 let node = frame.node.clone();
                 match step {
                     Step::Wait { active, timer: t } if t == timer => {
-                        let Some(def) = node.graph.state(&active.name) else {
+                        let Some(def) = node.state(&active.name) else {
                             return;
                         };
                         if let Err(f) = crate::states::finish_wait(self, id, def, &active) {
@@ -838,7 +862,7 @@ impl Execution {
                         self.ready.push_back(id);
                     }
                     Step::Backoff { active, timer: t } if t == timer => {
-                        let Some(def) = node.graph.state(&active.name) else {
+                        let Some(def) = node.state(&active.name) else {
                             return;
                         };
                         self.execute(id, def, active);

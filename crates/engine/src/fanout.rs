@@ -396,7 +396,7 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
     let Step::Fanout(f) = &exec.frame(frame).step else {
         return Ok(());
     };
-    let Some(def) = node.graph.state(&f.active.name) else {
+    let Some(def) = node.state(&f.active.name) else {
         return Ok(());
     };
     let StateKind::Map(map) = &def.kind else {
@@ -404,25 +404,28 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
     };
     let effective = f.effective.clone();
     let distributed = f.distributed;
-    let input = {
-        let f_active = &f.active;
-        let env = Env::with(exec, frame, def, f_active, None, Some((index, &item)));
-        let template = map.item_selector.as_ref().or(def.parameters.as_ref());
-        match (env.language, template) {
-            (_, None) => item,
-            (QueryLanguage::JsonPath, Some(t)) => dataflow::template(exec, &env, t, &effective)?,
-            (QueryLanguage::Jsonata, Some(t)) => {
-                jsonata::evaluate_template(exec, &env, t, &effective, "ItemSelector")?
+    let template = map.item_selector.as_ref().or(def.parameters.as_ref());
+    let input = match template {
+        // Without a selector the item is the input: no environment to build.
+        None => item,
+        Some(t) => {
+            let env = Env::with(exec, frame, def, &f.active, None, Some((index, &item)));
+            match env.language {
+                QueryLanguage::JsonPath => dataflow::template(exec, &env, t, &effective)?,
+                QueryLanguage::Jsonata => {
+                    jsonata::evaluate_template(exec, &env, t, &effective, "ItemSelector")?
+                }
             }
         }
     };
-    let name = def.name.clone();
     let record = exec.frame(frame).record && !distributed;
     let started = if record {
-        exec.record(
-            exec.frame(frame).cursor,
-            EventDetails::MapIterationStarted { name, index },
-        )
+        exec.record_with(exec.frame(frame).cursor, || {
+            EventDetails::MapIterationStarted {
+                name: def.name.clone(),
+                index,
+            }
+        })
     } else {
         exec.frame(frame).cursor
     };
@@ -462,6 +465,7 @@ pub(crate) fn child_succeeded(
 ) {
     let child_cursor = exec.frame(child).cursor;
     exec.free_frame(child);
+    let keep = exec.limits.keep_events;
     let (is_map, record, name, finished) = {
         let record = exec.frame(parent).record;
         let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
@@ -471,20 +475,26 @@ pub(crate) fn child_succeeded(
         f.results[index] = Some(Arc::unwrap_or_clone(output));
         f.done += 1;
         let total = f.results.len();
+        let record = record && !f.distributed;
         (
             f.is_map,
-            record && !f.distributed,
-            f.active.name.clone(),
+            record,
+            // Only a kept MapIterationSucceeded needs the name.
+            if f.is_map && record && keep {
+                f.active.name.clone()
+            } else {
+                String::new()
+            },
             f.done == total,
         )
     };
     if is_map {
         let mut last = child_cursor;
         if record {
-            let id = exec.record(
-                child_cursor,
-                EventDetails::MapIterationSucceeded { name, index },
-            );
+            let id = exec.record_with(child_cursor, || EventDetails::MapIterationSucceeded {
+                name,
+                index,
+            });
             if finished {
                 last = id;
             }
@@ -630,7 +640,7 @@ fn fanout_failed(exec: &mut Execution, frame: FrameId, failure: Failure) {
         return;
     };
     let node = exec.frame(frame).node.clone();
-    let Some(def) = node.graph.state(&f.active.name) else {
+    let Some(def) = node.state(&f.active.name) else {
         return;
     };
     let retrying = def
@@ -675,7 +685,7 @@ fn all_done(exec: &mut Execution, frame: FrameId) {
         },
     );
     let node = exec.frame(frame).node.clone();
-    let Some(def) = node.graph.state(&f.active.name) else {
+    let Some(def) = node.state(&f.active.name) else {
         return;
     };
     let result = Arc::new(Value::Array(

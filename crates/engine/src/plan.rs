@@ -6,6 +6,7 @@
 //! reads the model as written and asks the plan for the compiled form.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use asl::{Definition, Graph, PathField, QueryLanguage, State, StateKind};
@@ -21,7 +22,31 @@ use serde_json::Value;
 pub(crate) struct GraphNode {
     pub graph: Graph,
     /// Per Parallel/Map state name: its branches (Map: one processor).
-    pub children: HashMap<String, Vec<Arc<GraphNode>>>,
+    pub children: FastMap<String, Vec<Arc<GraphNode>>>,
+    /// State name → position in `graph.states`, for [`GraphNode::state`].
+    positions: FastMap<String, usize>,
+}
+
+impl GraphNode {
+    fn new(graph: Graph, children: FastMap<String, Vec<Arc<GraphNode>>>) -> GraphNode {
+        let positions = graph
+            .states
+            .keys()
+            .enumerate()
+            .map(|(i, name)| (name.clone(), i))
+            .collect();
+        GraphNode {
+            graph,
+            children,
+            positions,
+        }
+    }
+
+    /// The state named `name` (what `Graph::state` finds, with the plan's hash).
+    pub fn state(&self, name: &str) -> Option<&State> {
+        let i = *self.positions.get(name)?;
+        self.graph.states.get_index(i).map(|(_, state)| state)
+    }
 }
 
 /// A definition ready to run.
@@ -29,13 +54,61 @@ pub(crate) struct GraphNode {
 pub struct Plan {
     pub(crate) definition: Arc<Definition>,
     pub(crate) root: Arc<GraphNode>,
-    templates: HashMap<usize, Compiled>,
-    paths: HashMap<usize, Path>,
-    references: HashMap<usize, ReferencePath>,
+    templates: FastMap<usize, Compiled>,
+    paths: FastMap<usize, Path>,
+    references: FastMap<usize, ReferencePath>,
     /// JSONata expressions by the address of their `{% … %}` text.
-    jsonata: HashMap<(usize, usize), Expression>,
+    jsonata: FastMap<(usize, usize), Expression>,
     /// States (by address) none of whose fields can read the context object.
-    context_free: HashSet<usize>,
+    context_free: HashSet<usize, BuildHasherDefault<FastHasher>>,
+}
+
+/// A map keyed by addresses and names out of the plan's own definition, looked up
+/// several times per state: a multiply-rotate hash instead of SipHash (the keys
+/// are fixed when the plan is built, so flooding is not a concern).
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// The hash of [`FastMap`] (the Fx hash of rustc).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 fn address<T>(x: &T) -> usize {
@@ -47,19 +120,19 @@ impl Plan {
         let definition = Arc::new(definition);
         let mut plan = Plan {
             definition: definition.clone(),
-            root: Arc::new(GraphNode {
-                graph: Graph {
+            root: Arc::new(GraphNode::new(
+                Graph {
                     comment: None,
                     start_at: String::new(),
                     states: Default::default(),
                 },
-                children: HashMap::new(),
-            }),
-            templates: HashMap::new(),
-            paths: HashMap::new(),
-            references: HashMap::new(),
-            jsonata: HashMap::new(),
-            context_free: HashSet::new(),
+                FastMap::default(),
+            )),
+            templates: FastMap::default(),
+            paths: FastMap::default(),
+            references: FastMap::default(),
+            jsonata: FastMap::default(),
+            context_free: HashSet::default(),
         };
         plan.root = plan.build(&definition.graph);
         Arc::new(plan)
@@ -70,7 +143,7 @@ impl Plan {
     }
 
     fn build(&mut self, graph: &Graph) -> Arc<GraphNode> {
-        let mut children = HashMap::new();
+        let mut children = FastMap::default();
         for (name, state) in &graph.states {
             match &state.kind {
                 StateKind::Parallel(p) => {
@@ -83,10 +156,7 @@ impl Plan {
                 _ => {}
             }
         }
-        let node = Arc::new(GraphNode {
-            graph: graph.clone(),
-            children,
-        });
+        let node = Arc::new(GraphNode::new(graph.clone(), children));
         // Compile against the node's own copy: that is what the interpreter reads.
         for state in node.graph.states.values() {
             self.compile_state(state);

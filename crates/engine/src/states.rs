@@ -35,15 +35,12 @@ fn exit_checked(
     output: Payload,
     assigned: Option<Map<String, Value>>,
 ) {
-    exec.emit(
-        frame,
-        EventDetails::StateExited {
-            state_type: def.kind.type_name(),
-            name: active.name.clone(),
-            output: output.clone(),
-            assigned_variables: assigned,
-        },
-    );
+    exec.emit_with(frame, || EventDetails::StateExited {
+        state_type: def.kind.type_name(),
+        name: active.name.clone(),
+        output: output.clone(),
+        assigned_variables: assigned,
+    });
     exec.transition(frame, def, output);
 }
 
@@ -141,15 +138,12 @@ pub(crate) fn choice(
             jsonata::choice_output(exec, frame, &env, &active.input, assign, output_template)?
         }
     };
-    exec.emit(
-        frame,
-        EventDetails::StateExited {
-            state_type: "Choice",
-            name: active.name.clone(),
-            output: output.clone(),
-            assigned_variables: assigned,
-        },
-    );
+    exec.emit_with(frame, || EventDetails::StateExited {
+        state_type: "Choice",
+        name: active.name.clone(),
+        output: output.clone(),
+        assigned_variables: assigned,
+    });
     exec.frame_mut(frame).step = crate::execution::Step::Enter {
         state: next,
         input: output,
@@ -174,15 +168,12 @@ pub(crate) fn succeed(
         }
         QueryLanguage::Jsonata => jsonata::finish(exec, frame, &env, def, &active.input, None)?,
     };
-    exec.emit(
-        frame,
-        EventDetails::StateExited {
-            state_type: "Succeed",
-            name: active.name.clone(),
-            output: output.clone(),
-            assigned_variables: None,
-        },
-    );
+    exec.emit_with(frame, || EventDetails::StateExited {
+        state_type: "Succeed",
+        name: active.name.clone(),
+        output: output.clone(),
+        assigned_variables: None,
+    });
     exec.frame_succeeded(frame, output);
     Ok(())
 }

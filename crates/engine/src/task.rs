@@ -376,7 +376,7 @@ pub(crate) fn complete(exec: &mut Execution, frame: FrameId, task: u64, outcome:
         exec.out.commands.push(Command::CancelTimer { timer });
     }
     let node = exec.frame(frame).node.clone();
-    let Some(def) = node.graph.state(&active.name) else {
+    let Some(def) = node.state(&active.name) else {
         return;
     };
     let asl::StateKind::Task(task_def) = &def.kind else {
