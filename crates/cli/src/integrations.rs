@@ -3,7 +3,10 @@
 //! prefixes to invokers.
 //!
 //! Config file keys read here (the rest of the file belongs to `serve`):
-//! `[[functions]]` tables (see `functions::FunctionConfig`).
+//! `[[functions]]` tables (see `functions::FunctionConfig`), `[[connections]]`
+//! (HTTP task authentication, see `connectors::Connection`) and
+//! `[services.<name>]` (AWS service endpoints and keys, see
+//! `connectors::ServiceConfig`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -18,6 +21,10 @@ use runtime::{Invoker, Router};
 pub struct Config {
     #[serde(default)]
     pub functions: Vec<functions::FunctionConfig>,
+    #[serde(default)]
+    pub connections: Vec<connectors::Connection>,
+    #[serde(default)]
+    pub services: std::collections::BTreeMap<String, connectors::ServiceConfig>,
     /// The directory relative paths (function code) are resolved against.
     #[serde(skip)]
     pub base: PathBuf,
@@ -48,7 +55,9 @@ pub fn router(config: Config, region: &str, account: &str) -> Result<Router> {
         .route(functions::LAMBDA_INVOKE, functions.clone())
         .route(functions::LAMBDA_ARN_PREFIX, functions)
         .route(functions::PROCESS_RUN, Arc::new(functions::Processes));
-    Ok(router)
+    let outbound = connectors::Settings::from_env(config.connections, config.services, region)
+        .map_err(|e| anyhow::anyhow!("invalid [[connections]] or [services] in the config file: {e}"))?;
+    Ok(connectors::register(router, &outbound))
 }
 
 /// `stepwise run`'s synchronous invoker over the async router: each task runs

@@ -109,6 +109,11 @@ struct FileConfig {
     /// `[[functions]]`: read by `integrations::Config`.
     #[serde(rename = "functions")]
     _functions: Option<toml::Value>,
+    /// `[[connections]]` and `[services.*]`: read by `integrations::Config`.
+    #[serde(rename = "connections")]
+    _connections: Option<toml::Value>,
+    #[serde(rename = "services")]
+    _services: Option<toml::Value>,
 }
 
 #[derive(serde::Deserialize)]

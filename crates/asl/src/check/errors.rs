@@ -26,11 +26,22 @@ pub const PREDEFINED_ERRORS: &[&str] = &[
     "States.Timeout",
 ];
 
+/// The HTTP task's errors: `States.Http.StatusCode.<code>` and `States.Http.Socket`.
+fn is_http_error(name: &str) -> bool {
+    name == "States.Http.Socket"
+        || name
+            .strip_prefix("States.Http.StatusCode.")
+            .is_some_and(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// `{"ErrorEquals": ["States.Foo"]}` → `'States.Foo' is not a predefined error name`;
 /// `{"ErrorEquals": ["States.ALL", "X"]}` → `States.ALL` must stand alone.
 pub(crate) fn check_error_equals(diags: &mut Vec<Diagnostic>, at: &str, names: &[String]) {
     for name in names {
-        if name.starts_with("States.") && !PREDEFINED_ERRORS.contains(&name.as_str()) {
+        if name.starts_with("States.")
+            && !PREDEFINED_ERRORS.contains(&name.as_str())
+            && !is_http_error(name)
+        {
             diags.push(Diagnostic::new(
                 SCHEMA,
                 at,
