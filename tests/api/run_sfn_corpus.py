@@ -2,7 +2,8 @@
 """Runs the AWS-recorded execution corpus through a real `stepwise serve` with boto3.
 
 For every case under <conformance>/sfn/<category>/*.json that needs no service
-(`needs: []`) and is not an invalid definition, the runner creates the state
+(`needs: []`, or only an activity: the runner is its worker, answering with the
+recorded results) and is not an invalid definition, the runner creates the state
 machine (STANDARD or EXPRESS, as recorded), starts the execution with the
 recorded input (StartSyncExecution for EXPRESS), waits for it, and compares
 status, output, error and cause, and for Standard executions the sequence of
@@ -111,16 +112,41 @@ def text_field(text, case, sm, ex):
     return normalise(text, case, sm, ex)
 
 
+def work_activity(sfn, case, activity):
+    """The activity worker of a case: takes each task with the recorded worker
+    name and answers with the recorded result (a recorded States.Timeout is
+    left to time out)."""
+    started = [e.get("activityStartedEventDetails", {}) for e in case.get("history") or []
+               if e["type"] == "ActivityStarted"]
+    for i, response in enumerate(r for rs in (case.get("mocks") or {}).values() for r in rs):
+        worker = started[i].get("workerName") if i < len(started) else None
+        task = sfn.get_activity_task(activityArn=activity, **({"workerName": worker} if worker else {}))
+        if "taskToken" not in task:
+            return
+        if "Return" in response:
+            sfn.send_task_success(taskToken=task["taskToken"], output=json.dumps(response["Return"]))
+        elif response.get("Throw", {}).get("Error") != "States.Timeout":
+            thrown = response.get("Throw", {})
+            sfn.send_task_failure(taskToken=task["taskToken"], error=thrown.get("Error", ""),
+                                  cause=thrown.get("Cause", ""))
+
+
 def run_case(sfn, case):
     """Returns None when the case passes, else the reason."""
     suffix = uuid.uuid4().hex[:8]
     sm = f"corpus-{suffix}"
     ex = f"run-{suffix}"
     machine_type = case.get("state_machine_type", "STANDARD")
+    definition = json.dumps(case["definition"])
+    activity = None
+    if case.get("needs") == ["activity"]:
+        activity = sfn.create_activity(name=f"corpus-{suffix}")["activityArn"]
+        definition = definition.replace('"activity_arn"', json.dumps(activity))
+        if case["id"].endswith("_on_deleted"):
+            sfn.delete_activity(activityArn=activity)
     try:
         arn = sfn.create_state_machine(
-            name=sm, roleArn=ROLE, type=machine_type,
-            definition=json.dumps(case["definition"]),
+            name=sm, roleArn=ROLE, type=machine_type, definition=definition,
         )["stateMachineArn"]
     except ClientError as e:
         return f"CreateStateMachine failed: {e.response['Error']['Code']}: {e.response['Error'].get('Message')}"
@@ -131,6 +157,8 @@ def run_case(sfn, case):
         status, output, error, cause = r["status"], r.get("output"), r.get("error"), r.get("cause")
     else:
         execution = sfn.start_execution(stateMachineArn=arn, name=ex, input=text)["executionArn"]
+        if activity and not case["id"].endswith("_on_deleted"):
+            work_activity(sfn, case, activity)
         deadline = time.time() + 30
         while True:
             d = sfn.describe_execution(executionArn=execution)
@@ -200,7 +228,7 @@ def main():
     failures, per_category = {}, {}
     for f in files:
         case = json.loads(f.read_text())
-        if case["kind"] == "invalid_definition" or case.get("needs"):
+        if case["kind"] == "invalid_definition" or case.get("needs") not in (None, [], ["activity"]):
             continue
         if args.case and args.case not in case["id"]:
             continue

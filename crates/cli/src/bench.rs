@@ -18,6 +18,9 @@
 //!   while the server is stopped, as ended executions without history events.
 //! - `memory`: server RSS with 100,000 Standard executions waiting in a
 //!   `Wait` of 3600 s, and after a restart that recovers them.
+//! - `activity`: activity workers over the API, each a loop of GetActivityTask
+//!   then SendTaskSuccess, draining Standard executions that each run a loop of
+//!   activity tasks (the next task is scheduled by the answer's transition).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -35,11 +38,11 @@ use tokio::net::TcpStream;
 /// Measure a real `stepwise serve` through its HTTP API.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Phases to run: standard, sync, list, memory.
+    /// Phases to run: standard, sync, list, memory, activity.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "standard,sync,list,memory"
+        default_value = "standard,sync,list,memory,activity"
     )]
     phases: Vec<String>,
     /// Concurrent clients for the Standard phase (one run per value).
@@ -63,6 +66,12 @@ pub struct Args {
     /// Concurrent clients starting the waiting executions.
     #[arg(long, default_value_t = 64)]
     waiting_clients: usize,
+    /// Concurrent activity workers (one run per value).
+    #[arg(long, value_delimiter = ',', default_value = "16,64")]
+    activity_workers: Vec<usize>,
+    /// Activity tasks completed per run.
+    #[arg(long, default_value_t = 20_000)]
+    activity_tasks: usize,
     /// The `stepwise` binary to serve with [default: this one].
     #[arg(long)]
     server: Option<PathBuf>,
@@ -127,13 +136,16 @@ pub fn main(args: Args) -> Result<ExitCode> {
             let dir = base.join(phase);
             match phase.as_str() {
                 "standard" | "sync" => {}
-                "list" | "memory" => {}
-                other => bail!("unknown phase '{other}' (standard, sync, list, memory)"),
+                "list" | "memory" | "activity" => {}
+                other => {
+                    bail!("unknown phase '{other}' (standard, sync, list, memory, activity)")
+                }
             }
             let mut out = match phase.as_str() {
                 "standard" => rt.block_on(standard(&args, &bin, &dir))?,
                 "sync" => rt.block_on(sync(&args, &bin, &dir))?,
                 "list" => list(&args, &bin, &dir, &rt)?,
+                "activity" => rt.block_on(activity(&args, &bin, &dir))?,
                 _ => rt.block_on(memory(&args, &bin, &dir))?,
             };
             rows.append(&mut out);
@@ -805,6 +817,191 @@ async fn sync(args: &Args, bin: &Path, dir: &Path) -> Result<Vec<Row>> {
     let (rss, hwm) = rss_kib(server.pid());
     println!("server RSS {:.1} MiB (peak {:.1} MiB)", mib(rss), mib(hwm));
     server.stop()?;
+    Ok(rows)
+}
+
+/// Executions per activity run: each loops over its share of the tasks.
+const ACTIVITY_EXECUTIONS: usize = 256;
+
+/// A Standard workflow that runs activity `activity` `$.left` times.
+fn activity_loop(activity: &str) -> Value {
+    json!({"Comment": "bench-activity", "StartAt": "Work", "States": {
+        "Work": {"Type": "Task", "Resource": activity, "ResultPath": null, "Next": "Count"},
+        "Count": {"Type": "Pass", "Parameters": {"left.$": "States.MathAdd($.left, -1)"}, "Next": "More"},
+        "More": {"Type": "Choice",
+                 "Choices": [{"Variable": "$.left", "NumericGreaterThan": 0, "Next": "Work"}],
+                 "Default": "Done"},
+        "Done": {"Type": "Succeed"}}})
+}
+
+/// One worker: GetActivityTask, SendTaskSuccess, until `done` reaches `total`.
+/// Returns the round-trip latencies (µs) and the first error.
+async fn activity_worker(
+    addr: SocketAddr,
+    activity: Arc<String>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+    finished: Arc<tokio::sync::Notify>,
+) -> Result<(Vec<u32>, Option<String>)> {
+    let mut conn = Conn::connect(addr).await?;
+    let poll = json!({"activityArn": *activity, "workerName": "bench"}).to_string();
+    let mut lat = Vec::new();
+    while done.load(Ordering::Relaxed) < total {
+        let t0 = Instant::now();
+        let r = conn.call("GetActivityTask", &poll).await?;
+        if r.status != 200 {
+            return Ok((
+                lat,
+                Some(format!("GetActivityTask {}: {}", r.status, r.text())),
+            ));
+        }
+        let task = r.json()?;
+        let Some(token) = task["taskToken"].as_str() else {
+            continue;
+        };
+        let answer = json!({"taskToken": token, "output": "{\"ok\":true}"}).to_string();
+        let r = conn.call("SendTaskSuccess", &answer).await?;
+        if r.status != 200 {
+            return Ok((
+                lat,
+                Some(format!("SendTaskSuccess {}: {}", r.status, r.text())),
+            ));
+        }
+        lat.push(t0.elapsed().as_micros().min(u32::MAX as u128) as u32);
+        if done.fetch_add(1, Ordering::Relaxed) + 1 == total {
+            finished.notify_one();
+        }
+    }
+    Ok((lat, None))
+}
+
+async fn activity(args: &Args, bin: &Path, dir: &Path) -> Result<Vec<Row>> {
+    println!(
+        "\n== activity: workers loop GetActivityTask -> SendTaskSuccess over HTTP, durable (synchronous=FULL)"
+    );
+    let mut rows = Vec::new();
+    for &workers in &args.activity_workers {
+        let run_dir = dir.join(format!("w{workers}"));
+        std::fs::create_dir_all(&run_dir)?;
+        let server = Server::spawn(bin, &run_dir)?;
+        let addr = server.addr;
+        let mut conn = Conn::connect(addr).await?;
+        let activity = conn
+            .ok("CreateActivity", &json!({"name": "bench-activity"}))
+            .await?["activityArn"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| anyhow!("no activityArn"))?;
+        let machine = create_machine(
+            &mut conn,
+            "bench-activity",
+            "STANDARD",
+            &activity_loop(&activity),
+        )
+        .await?;
+        let total = args.activity_tasks.max(ACTIVITY_EXECUTIONS);
+        let per = total.div_ceil(ACTIVITY_EXECUTIONS);
+        let total = per * ACTIVITY_EXECUTIONS;
+        for i in 0..ACTIVITY_EXECUTIONS {
+            conn.ok(
+                "StartExecution",
+                &json!({"stateMachineArn": machine, "name": format!("a-{i}"),
+                        "input": format!("{{\"left\":{per}}}")}),
+            )
+            .await?;
+        }
+        let done = Arc::new(AtomicUsize::new(0));
+        let finished = Arc::new(tokio::sync::Notify::new());
+        let activity = Arc::new(activity);
+        let started = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..workers {
+            tasks.spawn(activity_worker(
+                addr,
+                Arc::clone(&activity),
+                Arc::clone(&done),
+                total,
+                Arc::clone(&finished),
+            ));
+        }
+        // Workers still polling when the last task is answered would wait out
+        // their long poll: the run ends at the last answer, and they are dropped.
+        let mut latencies = Vec::new();
+        let mut first_error = None;
+        loop {
+            tokio::select! {
+                _ = finished.notified() => break,
+                joined = tasks.join_next() => match joined {
+                    Some(Ok(Ok((lat, err)))) => {
+                        latencies.extend(lat);
+                        if first_error.is_none() {
+                            first_error = err;
+                        }
+                    }
+                    Some(Ok(Err(e))) => bail!("activity worker: {e}"),
+                    Some(Err(e)) => bail!("activity worker: {e}"),
+                    None => break,
+                },
+            }
+        }
+        let elapsed = started.elapsed();
+        tasks.abort_all();
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok(Ok((lat, err))) = joined {
+                latencies.extend(lat);
+                if first_error.is_none() {
+                    first_error = err;
+                }
+            }
+        }
+        latencies.sort_unstable();
+        let completed = done.load(Ordering::Relaxed);
+        // Every execution ran all its tasks.
+        let mut succeeded = 0;
+        for _ in 0..200 {
+            succeeded = count_executions(&mut conn, &machine, "SUCCEEDED").await?;
+            if succeeded == ACTIVITY_EXECUTIONS {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let (rss, hwm) = rss_kib(server.pid());
+        drop(conn);
+        server.stop()?;
+        let rate = completed as f64 / elapsed.as_secs_f64();
+        println!(
+            "workers {workers}: {completed} tasks in {:.2} s = {rate:.0} tasks/s; {succeeded}/{ACTIVITY_EXECUTIONS} executions SUCCEEDED{}",
+            elapsed.as_secs_f64(),
+            first_error
+                .as_deref()
+                .map(|e| format!(" (first error: {e})"))
+                .unwrap_or_default()
+        );
+        println!(
+            "  round trip (GetActivityTask + SendTaskSuccess) p50 {:.2} ms, p99 {:.2} ms; server RSS {:.0} MiB (peak {:.0})",
+            percentile(&latencies, 50.0),
+            percentile(&latencies, 99.0),
+            mib(rss),
+            mib(hwm)
+        );
+        let ok = first_error.is_none() && completed == total && succeeded == ACTIVITY_EXECUTIONS;
+        rows.push(row(
+            format!("Activity round trips/s, {workers} workers"),
+            format!("{rate:.0}/s"),
+            ">= 5000/s",
+            Some(ok && rate >= 5000.0),
+        ));
+        rows.push(row(
+            format!("  round trip p50/p99, {workers} workers"),
+            format!(
+                "{:.2} / {:.2} ms",
+                percentile(&latencies, 50.0),
+                percentile(&latencies, 99.0)
+            ),
+            "-",
+            None,
+        ));
+    }
     Ok(rows)
 }
 

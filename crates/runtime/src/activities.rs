@@ -35,6 +35,8 @@ pub struct ActivityTask {
 #[derive(Default)]
 pub(crate) struct Queues {
     queues: Mutex<HashMap<String, Arc<Queue>>>,
+    /// Activities seen to exist (a task for any other is checked first).
+    known: Mutex<std::collections::HashSet<String>>,
 }
 
 #[derive(Default)]
@@ -55,9 +57,44 @@ pub(crate) fn is_activity(resource: &str) -> bool {
 }
 
 /// Puts a scheduled activity task in its queue and wakes one waiting worker.
+/// A task for an activity that does not exist fails with `States.Runtime`
+/// rather than wait for a worker that cannot come.
 pub(crate) fn enqueue(inner: &Arc<Inner>, execution: &str, req: &TaskRequest) {
-    let q = inner.activities.get(&req.resource);
-    lock(&q.items).push_back((execution.to_string(), req.task));
+    if lock(&inner.activities.known).contains(&req.resource) {
+        push(inner, execution, req.task, &req.resource);
+        return;
+    }
+    let inner = Arc::clone(inner);
+    let execution = execution.to_string();
+    let (task, activity, state) = (req.task, req.resource.clone(), req.state_name.clone());
+    tokio::spawn(async move {
+        let owned = activity.clone();
+        match inner.store(move |s| s.describe_activity(&owned)).await {
+            Err(Error::Store(store::Error::NotFound { .. })) => {
+                let failed = Input::TaskFailed {
+                    task,
+                    error: Some("States.Runtime".to_string()),
+                    cause: Some(format!(
+                        "An error occurred while executing the state '{state}'. The activity {activity} does not exist."
+                    )),
+                };
+                if let Err(e) = crate::standard::deliver(&inner, &execution, failed).await {
+                    eprintln!("stepwise runtime: task {task} of {execution}: {e}");
+                }
+            }
+            Ok(_) => {
+                lock(&inner.activities.known).insert(activity.clone());
+                push(&inner, &execution, task, &activity);
+            }
+            // Queued also when the store cannot tell: a worker may still come.
+            Err(_) => push(&inner, &execution, task, &activity),
+        }
+    });
+}
+
+fn push(inner: &Inner, execution: &str, task: u64, activity: &str) {
+    let q = inner.activities.get(activity);
+    lock(&q.items).push_back((execution.to_string(), task));
     q.ready.notify_one();
 }
 
@@ -77,6 +114,7 @@ pub(crate) async fn get_task(
         }
         Err(e) => return Err(e),
     }
+    lock(&inner.activities.known).insert(activity.to_string());
     let q = inner.activities.get(activity);
     let deadline = tokio::time::Instant::now() + wait;
     loop {
