@@ -56,7 +56,9 @@ pub fn router(config: Config, region: &str, account: &str) -> Result<Router> {
         .route(functions::LAMBDA_ARN_PREFIX, functions)
         .route(functions::PROCESS_RUN, Arc::new(functions::Processes));
     let outbound = connectors::Settings::from_env(config.connections, config.services, region)
-        .map_err(|e| anyhow::anyhow!("invalid [[connections]] or [services] in the config file: {e}"))?;
+        .map_err(|e| {
+            anyhow::anyhow!("invalid [[connections]] or [services] in the config file: {e}")
+        })?;
     Ok(connectors::register(router, &outbound))
 }
 

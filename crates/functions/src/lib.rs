@@ -21,7 +21,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 pub use lambda::{LAMBDA_ARN_PREFIX, LAMBDA_INVOKE};
-pub use pool::{Function, Outcome};
+pub use pool::{Function, Outcome, Timings};
 pub use process::{PROCESS_RUN, Processes};
 
 /// One `[[functions]]` table of the config file.
@@ -45,7 +45,8 @@ pub struct FunctionConfig {
     pub memory: Option<u32>,
     /// Most processes running at once; further invocations wait (default 4).
     pub concurrency: Option<usize>,
-    /// The interpreter for Python and Node.js runtimes (default `python3` / `node`).
+    /// The interpreter for Python and Node.js runtimes (default: `STEPWISE_PYTHON`
+    /// or `python3`; `STEPWISE_NODE` or `node`).
     pub interpreter: Option<String>,
     /// A function served elsewhere: the base URL of a Lambda Invoke API
     /// (`POST {url}/2015-03-31/functions/{name}/invocations`), e.g. the Lambda
@@ -79,7 +80,7 @@ impl std::error::Error for ConfigError {}
 
 /// Where a function runs.
 pub(crate) enum Target {
-    Local(Function),
+    Local(Box<Function>),
     Remote { url: String },
 }
 
@@ -187,14 +188,22 @@ impl Functions {
             )));
         }
         let (program, args, exec_env) = if runtime.starts_with("python") {
-            let python = c.interpreter.clone().unwrap_or_else(|| "python3".into());
+            let python = c
+                .interpreter
+                .clone()
+                .or_else(|| std::env::var("STEPWISE_PYTHON").ok())
+                .unwrap_or_else(|| "python3".into());
             (
                 PathBuf::from(python),
                 vec!["-m".into(), "awslambdaric".into(), handler.clone()],
                 format!("AWS_Lambda_{runtime}"),
             )
         } else if runtime.starts_with("nodejs") {
-            let node = c.interpreter.clone().unwrap_or_else(|| "node".into());
+            let node = c
+                .interpreter
+                .clone()
+                .or_else(|| std::env::var("STEPWISE_NODE").ok())
+                .unwrap_or_else(|| "node".into());
             let script = self.node_bootstrap()?;
             (
                 PathBuf::from(node),
@@ -257,7 +266,7 @@ impl Functions {
             dir: code,
             env,
         };
-        Ok(Target::Local(Function::new(c, arn, launch)))
+        Ok(Target::Local(Box::new(Function::new(c, arn, launch))))
     }
 
     /// Writes the shipped Node.js bootstrap once.

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -38,8 +38,12 @@ pub enum Outcome {
 
 /// What a process answered for one request.
 enum Reply {
-    Response(Bytes),
-    Error { header: Option<String>, body: Bytes },
+    /// The body and when it arrived.
+    Response(Bytes, Instant),
+    Error {
+        header: Option<String>,
+        body: Bytes,
+    },
 }
 
 struct Job {
@@ -55,6 +59,8 @@ struct Api {
     pending: Mutex<HashMap<String, oneshot::Sender<Reply>>>,
     init_error: Mutex<Option<Reply>>,
     arn: String,
+    /// When the current event was handed to the process (for [`Timings`]).
+    handed_at: Mutex<Option<Instant>>,
 }
 
 async fn next(State(api): State<Arc<Api>>) -> Response {
@@ -63,6 +69,7 @@ async fn next(State(api): State<Arc<Api>>) -> Response {
         return StatusCode::GONE.into_response();
     };
     lock(&api.pending).insert(job.id.clone(), job.reply);
+    *lock(&api.handed_at) = Some(Instant::now());
     Response::builder()
         .status(StatusCode::OK)
         .header("Content-Type", "application/json")
@@ -102,7 +109,7 @@ fn unknown_request(id: &str) -> Response {
 async fn respond(State(api): State<Arc<Api>>, Path(id): Path<String>, body: Bytes) -> Response {
     match lock(&api.pending).remove(&id) {
         Some(tx) => {
-            let _ = tx.send(Reply::Response(body));
+            let _ = tx.send(Reply::Response(body, Instant::now()));
             accepted()
         }
         None => unknown_request(&id),
@@ -170,6 +177,18 @@ pub struct Function {
     permits: Semaphore,
     idle: Mutex<Vec<Worker>>,
     spawned: AtomicU64,
+    timings: [AtomicU64; 3],
+}
+
+/// Where the time of successful warm invocations went, summed: Stepwise's
+/// share (from the call until the event is handed to the process's long poll,
+/// and from the response's arrival until the call returns) and the process's
+/// (the loopback transfer, the runtime client and the handler).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Timings {
+    pub invocations: u64,
+    pub stepwise_ns: u64,
+    pub process_ns: u64,
 }
 
 impl Function {
@@ -184,12 +203,22 @@ impl Function {
             permits,
             idle: Mutex::new(Vec::new()),
             spawned: AtomicU64::new(0),
+            timings: Default::default(),
         }
     }
 
     /// How many processes were started so far (warm reuse keeps this low).
     pub fn processes_started(&self) -> u64 {
         self.spawned.load(Ordering::Relaxed)
+    }
+
+    /// Time spent on warm invocations (those that found an idle process).
+    pub fn timings(&self) -> Timings {
+        Timings {
+            invocations: self.timings[0].load(Ordering::Relaxed),
+            stepwise_ns: self.timings[1].load(Ordering::Relaxed),
+            process_ns: self.timings[2].load(Ordering::Relaxed),
+        }
     }
 
     /// The ids of the processes waiting for work.
@@ -199,10 +228,12 @@ impl Function {
 
     /// Runs the handler once on `payload` (JSON text).
     pub async fn invoke(&self, request_id: String, payload: Bytes) -> Outcome {
+        let start = Instant::now();
         let Ok(_permit) = self.permits.acquire().await else {
             return service_error("the function is shutting down");
         };
         let idle = lock(&self.idle).pop();
+        let warm = idle.is_some();
         let worker = match idle {
             Some(w) if w.exited.borrow().is_none() => w,
             _ => match self.spawn().await {
@@ -251,8 +282,16 @@ impl Function {
             }
         };
         match reply {
-            Some(Reply::Response(body)) => {
+            Some(Reply::Response(body, arrived)) => {
+                let handed = lock(&worker.api.handed_at).take();
                 lock(&self.idle).push(worker);
+                if let (true, Some(handed)) = (warm, handed) {
+                    let process = arrived.saturating_duration_since(handed).as_nanos() as u64;
+                    let total = start.elapsed().as_nanos() as u64;
+                    self.timings[0].fetch_add(1, Ordering::Relaxed);
+                    self.timings[1].fetch_add(total.saturating_sub(process), Ordering::Relaxed);
+                    self.timings[2].fetch_add(process, Ordering::Relaxed);
+                }
                 Outcome::Response(body)
             }
             Some(Reply::Error { header, body }) => {
@@ -297,6 +336,7 @@ impl Function {
             pending: Mutex::new(HashMap::new()),
             init_error: Mutex::new(None),
             arn: self.arn.clone(),
+            handed_at: Mutex::new(None),
         });
         let app = axum::Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))

@@ -94,6 +94,8 @@ pub const OPTIMIZED: &[(&str, &[Pattern])] = &[
     ("s3:getObject", R),
     ("s3:listObjectsV2", R),
     ("s3:putObject", R),
+    // Stepwise's own: a command run as a local process (README, "local processes").
+    ("process:run", RSW),
 ];
 
 const PARTITIONS: &[&str] = &["aws", "aws-cn", "aws-us-gov"];
