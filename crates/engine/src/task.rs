@@ -31,8 +31,14 @@ pub enum ResourceKind {
 
 impl ResourceKind {
     pub fn of(arn: &str) -> ResourceKind {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        match parts.as_slice() {
+        // The six parts of an ARN, without a Vec (this runs for every task).
+        let mut parts = [""; 6];
+        let mut n = 0;
+        for (slot, part) in parts.iter_mut().zip(arn.splitn(6, ':')) {
+            *slot = part;
+            n += 1;
+        }
+        match &parts[..n] {
             [_, _, "lambda", _, _, rest] if rest.starts_with("function:") => {
                 ResourceKind::LambdaFunction
             }
@@ -158,9 +164,9 @@ fn prepare(
     task: &Task,
     active: &Active,
 ) -> Result<Scheduled, Failure> {
+    let kind = ResourceKind::of(&task.resource);
     // Activities get a token too: the worker answers with it.
-    let token = (task.resource.ends_with(".waitForTaskToken")
-        || ResourceKind::of(&task.resource) == ResourceKind::Activity)
+    let token = (task.resource.ends_with(".waitForTaskToken") || kind == ResourceKind::Activity)
         .then(|| exec.entropy().uuid());
     let env = Env::with(exec, frame, def, active, token.as_deref(), None);
     // JSONPath reads the timeouts' paths from the effective input; JSONata's
@@ -198,7 +204,6 @@ fn prepare(
         )?),
         _ => effective,
     };
-    let kind = ResourceKind::of(&task.resource);
     let scheduled = match &kind {
         ResourceKind::Service {
             resource_type,
@@ -215,36 +220,27 @@ fn prepare(
                     heartbeat_in_seconds: heartbeat,
                 },
             );
-            exec.emit(
-                frame,
-                EventDetails::TaskStarted {
-                    resource: resource.clone(),
-                    resource_type: resource_type.clone(),
-                },
-            );
+            exec.emit_with(frame, || EventDetails::TaskStarted {
+                resource: resource.clone(),
+                resource_type: resource_type.clone(),
+            });
             id
         }
         ResourceKind::LambdaFunction => {
-            let id = exec.emit(
-                frame,
-                EventDetails::LambdaFunctionScheduled {
-                    resource: task.resource.clone(),
-                    input: parameters.clone(),
-                    timeout_in_seconds: timeout,
-                },
-            );
-            exec.emit(frame, EventDetails::LambdaFunctionStarted);
-            id
-        }
-        ResourceKind::Activity => exec.emit(
-            frame,
-            EventDetails::ActivityScheduled {
+            let id = exec.emit_with(frame, || EventDetails::LambdaFunctionScheduled {
                 resource: task.resource.clone(),
                 input: parameters.clone(),
                 timeout_in_seconds: timeout,
-                heartbeat_in_seconds: heartbeat,
-            },
-        ),
+            });
+            exec.emit(frame, EventDetails::LambdaFunctionStarted);
+            id
+        }
+        ResourceKind::Activity => exec.emit_with(frame, || EventDetails::ActivityScheduled {
+            resource: task.resource.clone(),
+            input: parameters.clone(),
+            timeout_in_seconds: timeout,
+            heartbeat_in_seconds: heartbeat,
+        }),
     };
     let timeout_timer = timeout.map(|secs| {
         let timer = exec.new_timer(TimerPurpose::TaskTimeout { task: scheduled });
