@@ -14,6 +14,9 @@ pub fn build(
     map_item: Option<(usize, &Value)>,
     retriable: bool,
 ) -> Value {
+    if let Some(fixed) = &exec.plan.fixed_context {
+        return fixed.clone();
+    }
     let info = &exec.info;
     let mut execution = Map::new();
     execution.insert("Id".into(), Value::String(info.execution_arn.clone()));
@@ -23,7 +26,8 @@ pub fn build(
         Value::String(format_timestamp(exec.start_time)),
     );
     execution.insert("Name".into(), Value::String(info.name.clone()));
-    execution.insert("RoleArn".into(), Value::String(info.role_arn.clone()));
+    let role = (!info.role_arn.is_empty()).then(|| Value::String(info.role_arn.clone()));
+    execution.insert("RoleArn".into(), role.unwrap_or(Value::Null));
     // Express executions cannot be redriven; their context has no RedriveCount.
     if !info.execution_arn.contains(":express:") {
         execution.insert("RedriveCount".into(), Value::from(info.redrive_count));

@@ -61,6 +61,8 @@ pub struct Plan {
     jsonata: FastMap<(usize, usize), Expression>,
     /// States (by address) none of whose fields can read the context object.
     context_free: HashSet<usize, BuildHasherDefault<FastHasher>>,
+    /// A context object given whole (TestState's `context`) instead of the built one.
+    pub(crate) fixed_context: Option<serde_json::Value>,
 }
 
 /// A map keyed by addresses and names out of the plan's own definition, looked up
@@ -133,6 +135,7 @@ impl Plan {
             references: FastMap::default(),
             jsonata: FastMap::default(),
             context_free: HashSet::default(),
+            fixed_context: None,
         };
         plan.root = plan.build(&definition.graph);
         Arc::new(plan)

@@ -130,18 +130,15 @@ pub fn start(req: Request) -> Result<Step, Refusal> {
     }
     // The state as written (its retriers included) is what the answer
     // describes; the machine that runs has no retriers.
-    let (full, _) =
-        asl::parse(&wrapper(&req, &state, language.clone(), &targets, fanout, true).to_string());
+    let (full, diagnostics) =
+        asl::parse(&wrapper(&req, &state, language.clone(), &targets, false, true).to_string());
+    if full.is_none() {
+        return Err(Refusal::InvalidDefinition(definition_error(&diagnostics)));
+    }
     let text = wrapper(&req, &state, language, &targets, fanout, false).to_string();
     let (definition, diagnostics) = asl::parse(&text);
     let Some(definition) = definition else {
-        let first = diagnostics
-            .first()
-            .map(|d| d.aws_text())
-            .unwrap_or_default();
-        return Err(Refusal::InvalidDefinition(format!(
-            "Invalid State Machine Definition: '{first}'"
-        )));
+        return Err(Refusal::InvalidDefinition(definition_error(&diagnostics)));
     };
     let def = full
         .as_ref()
@@ -151,7 +148,10 @@ pub fn start(req: Request) -> Result<Step, Refusal> {
         .get(STATE_NAME)
         .cloned()
         .ok_or_else(|| Refusal::Validation("State not found in definition".into()))?;
-    let plan = Plan::new(definition);
+    let mut plan = Plan::new(definition);
+    if let Some(p) = Arc::get_mut(&mut plan) {
+        p.fixed_context = req.context.clone();
+    }
     let machine_arn = format!(
         "arn:aws:states:{}:{}:stateMachine:{}",
         req.region, req.account, req.machine_name
@@ -271,7 +271,7 @@ impl TestRun {
                         .get("ToleratedFailurePercentage")
                         .and_then(Value::as_f64);
                     let exceeded = match (count, pct) {
-                        (None, None) => true,
+                        (None, None) => false,
                         (c, p) => {
                             c.is_none_or(|c| n as f64 > c)
                                 && p.is_none_or(|p| n as f64 * 100.0 / total > p)
@@ -364,11 +364,10 @@ impl TestRun {
         if let Some((name, input)) = stand_in {
             r.next_state = Some(name);
             r.output = Some((*input).clone());
-            if let Some((error, cause)) = &failure {
+            if let Some(f) = &failure {
                 r.status = "CAUGHT_ERROR";
-                r.error = error.clone();
-                r.cause = cause.clone();
-                let f = failure_value(error.as_deref(), cause.as_deref());
+                r.error = f.error.clone();
+                r.cause = f.cause.clone();
                 if let Some(i) = self
                     .def
                     .catch
@@ -394,69 +393,52 @@ impl TestRun {
             }
         }
         // A matching retrier with attempts left makes the failure RETRIABLE.
-        if let Some((error, cause)) = &failure {
-            let f = failure_value(error.as_deref(), cause.as_deref());
-            if let Some(i) = self
+        if let Some(f) = &failure
+            && let Some(i) = self
                 .def
                 .retry
                 .iter()
                 .position(|rt| f.matches(&rt.error_equals))
-            {
-                let retrier = &self.def.retry[i];
-                error_details.insert("retryIndex".into(), json!(i));
-                let attempts = self.req.retrier_retry_count;
-                if u64::from(attempts) < retrier.max_attempts {
-                    let ms = crate::retry::delay_millis(retrier, attempts, self.exec.entropy());
-                    error_details.insert("retryBackoffIntervalSeconds".into(), json!(ms / 1000));
-                    error_details.remove("catchIndex");
-                    r.status = "RETRIABLE";
-                    r.error = error.clone();
-                    r.cause = cause.clone();
-                    r.output = None;
-                    r.next_state = None;
-                }
+        {
+            let retrier = &self.def.retry[i];
+            error_details.insert("retryIndex".into(), json!(i));
+            let attempts = self.req.retrier_retry_count;
+            if u64::from(attempts) < retrier.max_attempts {
+                let ms = crate::retry::delay_millis(retrier, attempts, self.exec.entropy());
+                error_details.insert("retryBackoffIntervalSeconds".into(), json!(ms / 1000));
+                error_details.remove("catchIndex");
+                r.status = "RETRIABLE";
+                r.error = f.error.clone();
+                r.cause = f.cause.clone();
+                r.output = None;
+                r.next_state = None;
             }
         }
+        let mut data = Map::new();
+        if let Some((id, prev, at, input)) = entered {
+            let failed = failure.is_some();
+            if let Err(f) = self.inspect(&mut data, id, prev, at, input, failed) {
+                // A mocked Map still selects its items: AWS fails it there.
+                r = Response {
+                    status: "FAILED",
+                    error: f.error,
+                    cause: f.cause,
+                    ..Response::default()
+                };
+                error_details.clear();
+            }
+        }
+        if !error_details.is_empty() {
+            data.insert("errorDetails".into(), Value::Object(error_details));
+        }
         if self.req.inspection != Inspection::Info {
-            let mut data = Map::new();
-            if let Some((id, prev, at, input)) = entered {
-                self.inspect(&mut data, id, prev, at, input, failure.is_some());
-            }
-            if !error_details.is_empty() {
-                data.insert("errorDetails".into(), Value::Object(error_details));
-            }
             r.inspection = Some(data);
-        } else if self.is_fanout() {
-            let mut data = Map::new();
-            if let Some((_, _, _, input)) = entered {
-                self.fanout_inspection(&mut data, &input);
-            }
-            if !error_details.is_empty() {
-                data.insert("errorDetails".into(), Value::Object(error_details));
-            }
-            r.inspection = (!data.is_empty()).then_some(data);
         }
         r
     }
 
-    fn is_fanout(&self) -> bool {
-        let original = self.original_type();
-        matches!(original.as_str(), "Map" | "Parallel")
-    }
-
-    fn original_type(&self) -> String {
-        let (state, _, _) = match pick_state(&self.req) {
-            Ok(s) => s,
-            Err(_) => return String::new(),
-        };
-        state
-            .get("Type")
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string()
-    }
-
     /// The inspection data: the values between the steps of the data flow.
+    /// An error is a failure AWS reports instead of the mocked result.
     fn inspect(
         &mut self,
         data: &mut Map<String, Value>,
@@ -465,18 +447,12 @@ impl TestRun {
         entered_time: i64,
         input: Arc<Value>,
         failed: bool,
-    ) {
+    ) -> Result<(), Failure> {
         let def = self.def.clone();
         let language = self.exec.language(&def);
         data.insert("input".into(), (*input).clone());
         if let Some(vars) = self.variables() {
             data.insert("variables".into(), Value::Object(vars));
-        }
-        if self.is_fanout() {
-            self.fanout_inspection(data, &input);
-            if language == QueryLanguage::Jsonata || failed {
-                return;
-            }
         }
         let active = Active {
             name: STATE_NAME.to_string(),
@@ -490,10 +466,7 @@ impl TestRun {
             def.kind,
             StateKind::Task(_) | StateKind::Parallel(_) | StateKind::Map(_)
         );
-        let context = match &self.req.context {
-            Some(c) => c.clone(),
-            None => crate::context::build(&self.exec, &active, None, None, retriable),
-        };
+        let context = crate::context::build(&self.exec, &active, None, None, retriable);
         let env = Env {
             context,
             vars: self.req.variables.clone().unwrap_or_default(),
@@ -501,6 +474,53 @@ impl TestRun {
             entered_id,
             language,
         };
+        if let StateKind::Map(m) = &def.kind {
+            if language == QueryLanguage::Jsonata {
+                self.map_figures(data, &env, &input);
+                return Ok(());
+            }
+            let plan = self.exec.plan.clone();
+            let Ok(after_input) = dataflow::select(&plan, &env, &def.input_path, &input) else {
+                return Ok(());
+            };
+            data.insert("afterInputPath".into(), (*after_input).clone());
+            let items = match &m.items_path {
+                Some(path) => dataflow::select(
+                    &plan,
+                    &env,
+                    &Some(asl::PathField::Path(path.clone())),
+                    &after_input,
+                )?,
+                None => after_input.clone(),
+            };
+            if !items.is_array() {
+                let path = m.items_path.clone().unwrap_or_else(|| "$".into());
+                let shown = path.strip_prefix('$').unwrap_or(&path).to_string();
+                return Err(Failure::new(
+                    "States.Runtime",
+                    format!("Reference path \"{shown}\" must point to array."),
+                    Origin::Runtime,
+                ));
+            }
+            data.insert("afterItemsPath".into(), (*items).clone());
+            self.map_figures(data, &env, &after_input);
+            if failed {
+                return Ok(());
+            }
+            if let Some(result) = self.result.clone() {
+                self.after_result(data, &env, &def, input, result);
+            }
+            return Ok(());
+        }
+        if matches!(def.kind, StateKind::Parallel(_)) {
+            if language == QueryLanguage::JsonPath
+                && !failed
+                && let Some(result) = self.result.clone()
+            {
+                self.after_result(data, &env, &def, input, result);
+            }
+            return Ok(());
+        }
         if language == QueryLanguage::Jsonata {
             if let Some(t) = &self.task_parameters() {
                 data.insert("afterArguments".into(), t.clone());
@@ -510,87 +530,96 @@ impl TestRun {
             {
                 data.insert("result".into(), res.clone());
             }
-            return;
+            return Ok(());
         }
-        let Ok(after_input) =
-            dataflow::select(&self.exec.plan.clone(), &env, &def.input_path, &input)
-        else {
-            return;
-        };
-        data.insert("afterInputPath".into(), (*after_input).clone());
-        let (after_parameters, result) = match &def.kind {
+        let result = match &def.kind {
             StateKind::Pass(p) => {
-                let params = match &def.parameters {
-                    Some(t) => match dataflow::template(&mut self.exec, &env, t, &after_input) {
-                        Ok(v) => v,
-                        Err(_) => return,
-                    },
-                    None => (*after_input).clone(),
-                };
-                let result = p.result.clone().unwrap_or_else(|| params.clone());
-                (params, result)
-            }
-            StateKind::Task(_) | StateKind::Map(_) | StateKind::Parallel(_) => {
-                let params = self
-                    .task_parameters()
-                    .unwrap_or_else(|| (*after_input).clone());
-                if matches!(def.kind, StateKind::Task(_)) {
+                if let Some(result) = &p.result {
+                    data.insert("result".into(), result.clone());
+                    result.clone()
+                } else {
+                    let plan = self.exec.plan.clone();
+                    let Ok(after_input) = dataflow::select(&plan, &env, &def.input_path, &input)
+                    else {
+                        return Ok(());
+                    };
+                    data.insert("afterInputPath".into(), (*after_input).clone());
+                    let params = match &def.parameters {
+                        Some(t) => {
+                            match dataflow::template(&mut self.exec, &env, t, &after_input) {
+                                Ok(v) => v,
+                                Err(_) => return Ok(()),
+                            }
+                        }
+                        None => (*after_input).clone(),
+                    };
                     data.insert("afterParameters".into(), params.clone());
+                    params
+                }
+            }
+            StateKind::Task(_) => {
+                let plan = self.exec.plan.clone();
+                let Ok(after_input) = dataflow::select(&plan, &env, &def.input_path, &input) else {
+                    return Ok(());
+                };
+                data.insert("afterInputPath".into(), (*after_input).clone());
+                if let Some(params) = self.task_parameters() {
+                    data.insert("afterParameters".into(), params);
                 }
                 let Some(result) = self.result.clone() else {
-                    return;
+                    return Ok(());
                 };
-                if matches!(def.kind, StateKind::Task(_)) {
-                    data.insert("result".into(), result.clone());
-                }
-                (params, result)
+                data.insert("result".into(), result.clone());
+                result
             }
-            _ => return,
+            _ => {
+                let plan = self.exec.plan.clone();
+                if let Ok(after_input) = dataflow::select(&plan, &env, &def.input_path, &input) {
+                    data.insert("afterInputPath".into(), (*after_input).clone());
+                }
+                return Ok(());
+            }
         };
-        if matches!(def.kind, StateKind::Pass(_)) {
-            data.insert("afterParameters".into(), after_parameters);
+        if !failed {
+            self.after_result(data, &env, &def, input, result);
         }
-        if failed {
-            return;
-        }
+        Ok(())
+    }
+
+    /// `afterResultSelector` and `afterResultPath`.
+    fn after_result(
+        &mut self,
+        data: &mut Map<String, Value>,
+        env: &Env,
+        def: &State,
+        input: Arc<Value>,
+        result: Value,
+    ) {
         let selected = match &def.result_selector {
-            Some(t) => match dataflow::template(&mut self.exec, &env, t, &result) {
+            Some(t) => match dataflow::template(&mut self.exec, env, t, &result) {
                 Ok(v) => v,
                 Err(_) => return,
             },
             None => result,
         };
         data.insert("afterResultSelector".into(), selected.clone());
-        if let Ok(placed) = dataflow::result_path(
-            &self.exec.plan.clone(),
-            &env,
-            &def.result_path,
-            input,
-            Arc::new(selected),
-        ) {
+        let plan = self.exec.plan.clone();
+        if let Ok(placed) =
+            dataflow::result_path(&plan, env, &def.result_path, input, Arc::new(selected))
+        {
             data.insert("afterResultPath".into(), (*placed).clone());
         }
     }
 
-    /// Map's and Parallel's figures: MaxConcurrency, tolerated failures.
-    fn fanout_inspection(&mut self, data: &mut Map<String, Value>, input: &Value) {
+    /// A Map's figures: MaxConcurrency and its tolerated failures.
+    fn map_figures(&mut self, data: &mut Map<String, Value>, env: &Env, input: &Value) {
         let Ok((state, _, _)) = pick_state(&self.req) else {
             return;
-        };
-        if state.get("Type").and_then(Value::as_str) != Some("Map") {
-            return;
-        }
-        let env = Env {
-            context: Value::Null,
-            vars: self.req.variables.clone().unwrap_or_default(),
-            state: STATE_NAME.to_string(),
-            entered_id: 0,
-            language: QueryLanguage::Jsonata,
         };
         let mut number = |field: &str| -> Option<Value> {
             match state.get(field)? {
                 Value::String(s) if crate::jsonata::is_expression(s) => {
-                    crate::jsonata::evaluate(&mut self.exec, &env, s, input, field).ok()
+                    crate::jsonata::evaluate(&mut self.exec, env, s, input, field).ok()
                 }
                 v => Some(v.clone()),
             }
@@ -638,36 +667,38 @@ impl TestRun {
         }
         let mut vars = self.req.variables.clone().unwrap_or_default();
         vars.extend(assigned.unwrap_or_default());
-        Some(vars)
+        (!vars.is_empty()).then_some(vars)
     }
 }
 
-/// The error and cause a failure event carries.
-fn failure_of(e: &HistoryEvent) -> Option<(Option<String>, Option<String>)> {
-    match &e.details {
+/// The failure a failure event records (a task's own errors are `Origin::Task`,
+/// which `States.TaskFailed` matches).
+fn failure_of(e: &HistoryEvent) -> Option<Failure> {
+    let (d, origin) = match &e.details {
         EventDetails::TaskFailed { error, .. } | EventDetails::TaskTimedOut { error, .. } => {
-            Some((error.error.clone(), error.cause.clone()))
+            (error.clone(), Origin::Task)
         }
         EventDetails::LambdaFunctionFailed(d)
         | EventDetails::LambdaFunctionTimedOut(d)
         | EventDetails::ActivityFailed(d)
-        | EventDetails::ActivityTimedOut(d)
-        | EventDetails::ExecutionFailed(d) => Some((d.error.clone(), d.cause.clone())),
+        | EventDetails::ActivityTimedOut(d) => (d.clone(), Origin::Task),
+        EventDetails::ExecutionFailed(d) => (d.clone(), Origin::State),
         EventDetails::EvaluationFailed { error, cause, .. } => {
-            Some((Some(error.clone()), Some(cause.clone())))
+            return Some(Failure::new(error.clone(), cause.clone(), Origin::State));
         }
-        _ => None,
-    }
-}
-
-fn failure_value(error: Option<&str>, cause: Option<&str>) -> Failure {
-    let error = error.unwrap_or("");
-    let origin = if error == "States.Runtime" {
+        _ => return None,
+    };
+    let origin = if d.error.as_deref() == Some("States.Runtime") {
         Origin::Runtime
     } else {
-        Origin::State
+        origin
     };
-    Failure::new(error, cause.unwrap_or(""), origin)
+    Some(Failure {
+        error: d.error,
+        cause: d.cause,
+        origin,
+        evaluation: None,
+    })
 }
 
 /// The state under test (JSON), the query language it inherits, and the names
@@ -687,17 +718,9 @@ fn pick_state(req: &Request) -> Result<(Value, Option<Value>, Vec<String>), Refu
             // The whole machine must be valid as written.
             let (parsed, diagnostics) = asl::parse(&def.to_string());
             if parsed.is_none() {
-                let first = diagnostics
-                    .first()
-                    .map(|d| d.aws_text())
-                    .unwrap_or_default();
-                return Err(Refusal::InvalidDefinition(format!(
-                    "Invalid State Machine Definition: '{first}'"
-                )));
+                return Err(Refusal::InvalidDefinition(definition_error(&diagnostics)));
             }
-            let state = states
-                .get(&name)
-                .cloned()
+            let state = find_state(states, &name)
                 .ok_or_else(|| Refusal::Validation("State not found in definition".into()))?;
             (state, def.get("QueryLanguage").cloned())
         }
@@ -729,6 +752,46 @@ fn pick_state(req: &Request) -> Result<(Value, Option<Value>, Vec<String>), Refu
         }
     }
     Ok((state, language, targets))
+}
+
+/// `InvalidDefinition`'s message; TestState words two schema errors its own way.
+fn definition_error(diagnostics: &[asl::Diagnostic]) -> String {
+    let worded: Vec<asl::Diagnostic> = diagnostics
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if d.message.starts_with("Instance value not found in enum") && d.location.ends_with("/Type") {
+                d.message = "The field 'Type' should have one of these values: [Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]".into();
+            } else if d.message.ends_with("must not be empty") {
+                d.message = "Value cannot be empty".into();
+            }
+            d
+        })
+        .collect();
+    asl::create_error_message(&worded)
+}
+
+/// The state named `name` among `states` or in any graph nested in them.
+fn find_state(states: &Value, name: &str) -> Option<Value> {
+    let map = states.as_object()?;
+    if let Some(s) = map.get(name) {
+        return Some(s.clone());
+    }
+    for s in map.values() {
+        for key in ["ItemProcessor", "Iterator"] {
+            if let Some(found) = s.get(key).and_then(|g| find_state(g.get("States")?, name)) {
+                return Some(found);
+            }
+        }
+        if let Some(Value::Array(branches)) = s.get("Branches") {
+            for b in branches {
+                if let Some(found) = b.get("States").and_then(|g| find_state(g, name)) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// AWS's checks of a mocked Map or Parallel result.

@@ -35,6 +35,7 @@ mod start_execution;
 mod start_sync_execution;
 mod stop_execution;
 mod tag_resource;
+mod test_state;
 mod untag_resource;
 mod update_state_machine;
 mod update_state_machine_alias;
@@ -94,6 +95,7 @@ pub async fn dispatch(app: Arc<App>, action: &str, req: Req) -> ApiResult<Value>
         "SendTaskSuccess" => return send_task_success::handle(app, req).await,
         "SendTaskFailure" => return send_task_failure::handle(app, req).await,
         "SendTaskHeartbeat" => return send_task_heartbeat::handle(app, req).await,
+        "TestState" => return test_state::handle(app, req).await,
         _ => {}
     }
     let Some(f) = handler(action) else {
