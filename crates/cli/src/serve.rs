@@ -23,6 +23,10 @@
 //! signature is verified. With none, any signature is accepted, and the server
 //! refuses to listen beyond loopback unless `--allow-remote-unauthenticated`
 //! (`STEPWISE_ALLOW_REMOTE_UNAUTHENTICATED`, `allow_remote_unauthenticated`).
+//!
+//! Mocks: `--mock-config FILE` (`STEPWISE_MOCK_CONFIG`, `mock_config`) loads a
+//! Step Functions Local MockConfigFile; an execution started with
+//! `stateMachineArn` = `<ARN>#<TestCaseName>` runs that test case.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -68,6 +72,9 @@ pub struct Args {
     /// Largest execution input and state data in bytes [default: 262144].
     #[arg(long, env = "STEPWISE_MAX_PAYLOAD_BYTES")]
     max_payload_bytes: Option<usize>,
+    /// A Step Functions Local MockConfigFile; start `<ARN>#<TestCaseName>` to use a case.
+    #[arg(long, env = "STEPWISE_MOCK_CONFIG")]
+    mock_config: Option<PathBuf>,
     /// An access key id that may call the API (with STEPWISE_SECRET_ACCESS_KEY).
     #[arg(skip = std::env::var("STEPWISE_ACCESS_KEY_ID").ok())]
     env_access_key_id: Option<String>,
@@ -87,6 +94,7 @@ struct Settings {
     account: String,
     max_request_bytes: usize,
     max_payload_bytes: usize,
+    mock_config: Option<PathBuf>,
     /// Access key id → its secret (and session token); empty: no verification.
     credentials: HashMap<String, server::auth::Credential>,
     /// The config file, read again for the integrations.
@@ -104,6 +112,7 @@ struct FileConfig {
     max_request_bytes: Option<usize>,
     max_payload_bytes: Option<usize>,
     allow_remote_unauthenticated: Option<bool>,
+    mock_config: Option<PathBuf>,
     #[serde(default)]
     credentials: Vec<FileCredential>,
     /// `[[functions]]`: read by `integrations::Config`.
@@ -247,6 +256,7 @@ fn settings(args: Args) -> Result<Settings> {
             .max_payload_bytes
             .or(file.max_payload_bytes)
             .unwrap_or(256 * 1024),
+        mock_config: args.mock_config.or(file.mock_config),
         credentials,
         address: args
             .address
@@ -314,6 +324,18 @@ pub fn main(args: Args) -> Result<ExitCode> {
         auth,
         max_request_bytes: s.max_request_bytes,
     };
+    let mocks = match &s.mock_config {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read mock config '{}'", path.display()))?;
+            let file = serde_json::from_str(&text)
+                .with_context(|| format!("mock config '{}' is not JSON", path.display()))?;
+            let config = runtime::MockConfig::new(file)
+                .map_err(|e| anyhow::anyhow!("invalid mock config '{}': {e}", path.display()))?;
+            Some(Arc::new(config))
+        }
+        None => None,
+    };
     let integrations = match &s.config {
         Some(path) => crate::integrations::Config::load(path)?,
         None => crate::integrations::Config::default(),
@@ -337,6 +359,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
                     max_payload_bytes: s.max_payload_bytes,
                     ..engine::Limits::default()
                 },
+                mocks,
                 invoker,
                 ..runtime::RuntimeConfig::default()
             },
@@ -419,6 +442,7 @@ mod tests {
             allow_remote_unauthenticated: false,
             max_request_bytes: None,
             max_payload_bytes: None,
+            mock_config: None,
             env_access_key_id: None,
             env_secret_access_key: None,
             env_session_token: None,

@@ -63,10 +63,10 @@ pub(crate) async fn run(
         for c in commands.drain(..) {
             match c {
                 Command::InvokeTask(req) => {
-                    let invoker = Arc::clone(&inner.config.invoker);
+                    let (inner, arn) = (Arc::clone(inner), arn.clone());
                     tasks.spawn(async move {
                         let task = req.task;
-                        (task, invoker.invoke(req).await)
+                        (task, crate::mocks::invoke(&inner, &arn, req).await)
                     });
                 }
                 Command::StartTimer { timer, fire_at } => {

@@ -34,6 +34,9 @@ pub(crate) struct StartFacts {
     /// The `startExecution.sync` task of another execution waiting for this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<ParentLink>,
+    /// The mock test case it runs (`<ARN>#<TestCaseName>`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mock_case: Option<String>,
 }
 
 /// One running execution: inputs are applied under its lock, one at a time.

@@ -18,6 +18,7 @@ mod invoker;
 mod journal;
 mod logging;
 mod nested;
+mod mocks;
 mod recovery;
 mod redrive;
 mod standard;
@@ -33,6 +34,7 @@ use crate::core::{Inner, lock};
 pub use activities::ActivityTask;
 pub use error::{Error, Result};
 pub use invoker::{BoxFuture, Invoker, NoIntegration, Router, TaskOutcome, TaskRequest};
+pub use mocks::MockConfig;
 pub use redrive::{MAX_REDRIVES, REDRIVABLE_PERIOD_MS, not_redrivable_reason};
 
 /// How the runtime forms ARNs and which limits executions get.
@@ -49,6 +51,9 @@ pub struct RuntimeConfig {
     /// Where execution logs go (`<log_dir>/<log group>.jsonl`); by default the
     /// `logs` folder beside the store's files, if it has any.
     pub log_dir: Option<std::path::PathBuf>,
+    /// A MockConfigFile: executions started as `<machine ARN>#<TestCaseName>`
+    /// get that test case's responses for the states it mocks.
+    pub mocks: Option<Arc<MockConfig>>,
 }
 
 impl Default for RuntimeConfig {
@@ -59,6 +64,7 @@ impl Default for RuntimeConfig {
             limits: engine::Limits::default(),
             invoker: Arc::new(NoIntegration),
             log_dir: None,
+            mocks: None,
         }
     }
 }
@@ -166,11 +172,14 @@ impl Runtime {
             None => arn::uuid(),
         };
         arn::check_name(&name)?;
-        let target = start::resolve(&self.inner, &req.target_arn, &name).await?;
+        let (target_arn, case) = mocks::split(&req.target_arn);
+        let mut target = start::resolve(&self.inner, target_arn, &name).await?;
         let (text, input) =
             start::check_input(req.input, self.inner.config.limits.max_payload_bytes)?;
+        target.mock_case = case.map(str::to_string);
         if target.express {
             let arn = arn::express_arn(&target.machine_arn, &name);
+            mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
             let start_date_ms = core::now_ms();
             express::spawn(
                 &self.inner,
@@ -186,6 +195,8 @@ impl Runtime {
                 start_date_ms,
             });
         }
+        let arn = arn::execution_arn(&target.machine_arn, &name);
+        mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
         standard::start(&self.inner, target, name, text, input).await
     }
 
@@ -197,23 +208,27 @@ impl Runtime {
             None => arn::uuid(),
         };
         arn::check_name(&name)?;
-        let target = start::resolve(&self.inner, &req.target_arn, &name).await?;
+        let (target_arn, case) = mocks::split(&req.target_arn);
+        let target = start::resolve(&self.inner, target_arn, &name).await?;
         if !target.express {
             return Err(Error::StateMachineTypeNotSupported);
         }
         let (text, input) =
             start::check_input(req.input, self.inner.config.limits.max_payload_bytes)?;
         let arn = arn::express_arn(&target.machine_arn, &name);
-        express::run(
+        mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
+        let result = express::run(
             &self.inner,
             &target,
-            arn,
+            arn.clone(),
             name,
             text,
             input,
             req.trace_header,
         )
-        .await
+        .await;
+        mocks::forget(&self.inner, &arn);
+        result
     }
 
     /// StopExecution: the execution ends ABORTED with `error`/`cause`; returns
@@ -271,6 +286,12 @@ impl Runtime {
     /// SendTaskHeartbeat: restarts the task's HeartbeatSeconds clock.
     pub async fn send_task_heartbeat(&self, token: &str) -> Result<()> {
         activities::answer(&self.inner, token, activities::Answer::Heartbeat).await
+    }
+
+    /// Carries out one task with the configured integrations (TestState's
+    /// unmocked Task states).
+    pub async fn invoke(&self, request: TaskRequest) -> TaskOutcome {
+        self.inner.config.invoker.invoke(request).await
     }
 
     /// Waits until the execution is no longer RUNNING (for tests and tools).

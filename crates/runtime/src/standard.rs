@@ -70,6 +70,7 @@ pub(crate) async fn start_linked(
         now,
         definition: target.definition.clone(),
         limits: limits.clone(),
+        mock_case: target.mock_case.clone(),
         parent: parent.clone(),
     };
     let (exec, decision) = Execution::start(plan, info, input, limits, now);
@@ -269,13 +270,14 @@ pub(crate) async fn deliver(inner: &Arc<Inner>, arn: &str, input: Input) -> Resu
 }
 
 /// Invokes a task in the background; its outcome comes back as input(s).
-/// Activity tasks wait in their activity's queue for a worker; nested
-/// executions are started here; every other resource goes to the invoker. For
-/// `.waitForTaskToken` the invoker's answer is only the `TaskSubmitted`
-/// response (the token was stored with the step that scheduled the task): the
-/// task ends with SendTask* or its timeouts.
+/// Unless a mock answers it: activity tasks wait in their activity's queue
+/// for a worker; nested executions are started here; every other resource
+/// goes to the invoker. For `.waitForTaskToken` the invoker's answer is only
+/// the `TaskSubmitted` response (the token was stored with the step that
+/// scheduled the task): the task ends with SendTask* or its timeouts.
 pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
-    if crate::activities::is_activity(&req.resource) {
+    let real = !crate::mocks::mocks_state(inner, arn, &req.state_name);
+    if real && crate::activities::is_activity(&req.resource) {
         crate::activities::enqueue(inner, arn, &req);
         return;
     }
@@ -283,13 +285,13 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
     let arn = arn.to_string();
     tokio::spawn(async move {
         let task = req.task;
-        let inputs = if crate::nested::handles(&req.resource) {
+        let inputs = if real && crate::nested::handles(&req.resource) {
             crate::nested::run(&inner, &arn, &req).await
-        } else if req.resource.ends_with(".waitForTaskToken") {
-            let outcome = inner.config.invoker.invoke(req).await;
+        } else if real && req.resource.ends_with(".waitForTaskToken") {
+            let outcome = crate::mocks::invoke(&inner, &arn, req).await;
             crate::invoker::callback_inputs(task, outcome)
         } else {
-            let outcome = inner.config.invoker.invoke(req).await;
+            let outcome = crate::mocks::invoke(&inner, &arn, req).await;
             crate::invoker::outcome_inputs(task, outcome)
         };
         for input in inputs {

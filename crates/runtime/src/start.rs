@@ -20,6 +20,8 @@ pub(crate) struct Resolved {
     pub express: bool,
     /// The machine's `loggingConfiguration` (JSON text).
     pub logging: Option<String>,
+    /// The mock test case the execution runs (`<ARN>#<TestCaseName>`).
+    pub mock_case: Option<String>,
 }
 
 fn not_found(arn: &str) -> impl Fn(Error) -> Error + '_ {
@@ -52,6 +54,7 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
                 role_arn: machine.role_arn,
                 express,
                 logging: machine.logging_configuration,
+                mock_case: None,
             });
         }
         Target::Version { .. } => (target_arn.to_string(), None),
@@ -85,6 +88,7 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
         role_arn: version.role_arn,
         express,
         logging: machine.logging_configuration,
+        mock_case: None,
     })
 }
 

@@ -22,7 +22,8 @@ use crate::request::Req;
 /// The runtime's request from StartExecution's or StartSyncExecution's parameters.
 pub fn start_request(req: &Req) -> ApiResult<runtime::StartExecution> {
     let target = req.required_str("stateMachineArn")?;
-    arn::qualified_state_machine(target)?;
+    // `<ARN>#<TestCaseName>` selects a mock test case (the runtime checks it).
+    arn::qualified_state_machine(target.split_once('#').map_or(target, |(a, _)| a))?;
     let name = req.str("name")?;
     if let Some(n) = name {
         arn::check_name(n)?;
