@@ -185,7 +185,11 @@ impl AwsInvoker {
                 true,
             ),
         };
-        let response = self.send(request, service, &target, s3).await?;
+        let prefix = match kind {
+            Kind::Sdk => service.sdk_name,
+            Kind::Optimized => service.optimized_name,
+        };
+        let response = self.send(request, service, prefix, &target, s3).await?;
         if !(200..300).contains(&response.status) {
             return Err(service_error(service, kind, &response));
         }
@@ -245,6 +249,7 @@ impl AwsInvoker {
         &self,
         mut request: Request,
         service: &Service,
+        prefix: &str,
         target: &Target,
         s3: bool,
     ) -> Result<Response, Failure> {
@@ -278,21 +283,18 @@ impl AwsInvoker {
                 .headers
                 .extend(added.into_iter().filter(|(k, _)| k != "host"));
         }
-        self.client.send(request).await.map_err(|e| {
-            let sdk = service.sdk_name;
-            match e {
-                SendError::Timeout => Failure::new(
-                    format!("{sdk}.SdkClientException"),
-                    format!(
-                        "Unable to execute HTTP request: the call to {} timed out",
-                        target.endpoint
-                    ),
+        self.client.send(request).await.map_err(|e| match e {
+            SendError::Timeout => Failure::new(
+                format!("{prefix}.SdkClientException"),
+                format!(
+                    "Unable to execute HTTP request: the call to {} timed out",
+                    target.endpoint
                 ),
-                other => Failure::new(
-                    format!("{sdk}.SdkClientException"),
-                    format!("Unable to execute HTTP request: {other}"),
-                ),
-            }
+            ),
+            other => Failure::new(
+                format!("{prefix}.SdkClientException"),
+                format!("Unable to execute HTTP request: {other}"),
+            ),
         })
     }
 }
