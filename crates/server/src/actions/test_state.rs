@@ -171,9 +171,7 @@ fn parse(app: &App, req: &Req) -> ApiResult<test_state::Request> {
         .and_then(|m| m.get("fieldValidationMode"))
     {
         None | Some(Value::Null) => "STRICT",
-        Some(Value::String(s)) if matches!(s.as_str(), "STRICT" | "PRESENT" | "NONE") => {
-            s.as_str()
-        }
+        Some(Value::String(s)) if matches!(s.as_str(), "STRICT" | "PRESENT" | "NONE") => s.as_str(),
         Some(other) => {
             return Err(ApiError::constraint(
                 other.as_str().unwrap_or_default(),
@@ -231,7 +229,7 @@ fn parse(app: &App, req: &Req) -> ApiResult<test_state::Request> {
 
 fn rand_seed() -> u64 {
     let u = crate::ids::uuid_v4().replace('-', "");
-    u64::from_str_radix(&u[..16], 16).unwrap_or(0)
+    u64::from_str_radix(u.get(..16).unwrap_or("0"), 16).unwrap_or(0)
 }
 
 /// The state a request tests (JSON), if the definition has it.
