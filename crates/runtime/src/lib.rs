@@ -17,8 +17,8 @@ mod express;
 mod invoker;
 mod journal;
 mod logging;
-mod nested;
 mod mocks;
+mod nested;
 mod recovery;
 mod redrive;
 mod standard;
@@ -179,7 +179,13 @@ impl Runtime {
         target.mock_case = case.map(str::to_string);
         if target.express {
             let arn = arn::express_arn(&target.machine_arn, &name);
-            mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
+            mocks::select(
+                &self.inner,
+                &target.machine_arn,
+                &req.target_arn,
+                case,
+                &arn,
+            )?;
             let start_date_ms = core::now_ms();
             express::spawn(
                 &self.inner,
@@ -196,7 +202,13 @@ impl Runtime {
             });
         }
         let arn = arn::execution_arn(&target.machine_arn, &name);
-        mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
+        mocks::select(
+            &self.inner,
+            &target.machine_arn,
+            &req.target_arn,
+            case,
+            &arn,
+        )?;
         standard::start(&self.inner, target, name, text, input).await
     }
 
@@ -216,7 +228,13 @@ impl Runtime {
         let (text, input) =
             start::check_input(req.input, self.inner.config.limits.max_payload_bytes)?;
         let arn = arn::express_arn(&target.machine_arn, &name);
-        mocks::select(&self.inner, &target.machine_arn, &req.target_arn, case, &arn)?;
+        mocks::select(
+            &self.inner,
+            &target.machine_arn,
+            &req.target_arn,
+            case,
+            &arn,
+        )?;
         let result = express::run(
             &self.inner,
             &target,

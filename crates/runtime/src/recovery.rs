@@ -132,7 +132,12 @@ pub(crate) fn replay(
         return Ok(None);
     };
     let plan = inner.plan(&facts.definition, false)?;
-    crate::mocks::recovered(inner, arn, &facts.info.state_machine_arn, facts.mock_case.as_deref());
+    crate::mocks::recovered(
+        inner,
+        arn,
+        &facts.info.state_machine_arn,
+        facts.mock_case.as_deref(),
+    );
     let input: serde_json::Value = serde_json::from_str(&facts.input)
         .map_err(|e| Error::Internal(format!("recorded input of {arn}: {e}")))?;
     let (exec, decision) = Execution::start(
