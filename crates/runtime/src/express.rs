@@ -178,5 +178,6 @@ pub(crate) fn spawn(
             eprintln!("stepwise runtime: express execution {arn}: {e}");
         }
         lock(&inner.express).remove(&arn);
+        crate::mocks::forget(&inner, &arn);
     });
 }
