@@ -44,7 +44,7 @@ pub fn evaluate(condition: &Condition, input: &Value, scope: &Scope) -> Result<b
 }
 
 fn lookup(text: &str, input: &Value, scope: &Scope) -> Result<Option<Value>, Error> {
-    let path = Path::parse(text)
+    let path = Path::parse_shared(text)
         .map_err(|e| Error::runtime(format!("Invalid path '{text}' : {}", e.message)))?;
     Ok(path.evaluate(input, scope).ok())
 }

@@ -21,6 +21,14 @@ enum Node {
     /// No `.$` key anywhere below: copied as is.
     Literal(Value),
     Object(Vec<(String, Node)>),
+    /// An object whose keys are all distinct once `.$` is stripped: a copy of
+    /// `skeleton` (literal members in place, `null` where a computed one goes)
+    /// gets the computed values at their positions, so no key is hashed again.
+    Shaped {
+        skeleton: Map<String, Value>,
+        /// Position in `skeleton` and how to compute the value, in key order.
+        slots: Vec<(usize, Node)>,
+    },
     Array(Vec<Node>),
     Path {
         field: String,
@@ -96,13 +104,36 @@ fn compile(v: &Value) -> Result<Node, TemplateError> {
                 };
                 fields.push((key.clone(), node));
             }
-            Ok(Node::Object(fields))
+            Ok(shape(fields))
         }
         Value::Array(items) => Ok(Node::Array(
             items.iter().map(compile).collect::<Result<_, _>>()?,
         )),
         other => Ok(Node::Literal(other.clone())),
     }
+}
+
+/// [`Node::Shaped`] for an object whose keys stay distinct, else [`Node::Object`]
+/// (`"a"` and `"a.$"` together: the later one wins, in the earlier one's place).
+fn shape(fields: Vec<(String, Node)>) -> Node {
+    let mut skeleton = Map::with_capacity(fields.len());
+    for (key, _) in &fields {
+        if skeleton.insert(key.clone(), Value::Null).is_some() {
+            return Node::Object(fields);
+        }
+    }
+    let mut slots = Vec::new();
+    for (position, (_, node)) in fields.into_iter().enumerate() {
+        match node {
+            Node::Literal(v) => {
+                if let Some((_, slot)) = skeleton.iter_mut().nth(position) {
+                    *slot = v;
+                }
+            }
+            other => slots.push((position, other)),
+        }
+    }
+    Node::Shaped { skeleton, slots }
 }
 
 fn compile_dynamic(key: &str, value: &Value) -> Result<Node, TemplateError> {
@@ -148,6 +179,17 @@ fn eval(
             let mut out = Map::with_capacity(fields.len());
             for (key, child) in fields {
                 out.insert(key.clone(), eval(child, input, scope, entropy)?);
+            }
+            Ok(Value::Object(out))
+        }
+        Node::Shaped { skeleton, slots } => {
+            let mut out = skeleton.clone();
+            let mut members = out.values_mut().enumerate();
+            for (position, child) in slots {
+                let value = eval(child, input, scope, entropy)?;
+                if let Some((_, slot)) = members.find(|(i, _)| i == position) {
+                    *slot = value;
+                }
             }
             Ok(Value::Object(out))
         }
@@ -211,6 +253,31 @@ mod tests {
         );
         let text = serde_json::to_string(&out.expect("ok")).expect("json");
         assert!(text.starts_with(r#"{"z":1,"a":"X","nested""#), "{text}");
+    }
+
+    #[test]
+    fn computed_and_literal_members_keep_the_template_order() {
+        let template = json!({"a": 1, "b.$": "$.x", "c": {"d": [1]}, "e.$": "$.y", "f": null});
+        assert!(matches!(
+            Compiled::new(&template).expect("compiles").root,
+            Node::Shaped { .. }
+        ));
+        let out = run(template, json!({"x": "X", "y": {"z": true}})).expect("evaluates");
+        assert_eq!(
+            serde_json::to_string(&out).expect("json"),
+            r#"{"a":1,"b":"X","c":{"d":[1]},"e":{"z":true},"f":null}"#
+        );
+    }
+
+    #[test]
+    fn a_computed_key_that_repeats_a_plain_key_takes_its_place() {
+        for (template, expected) in [
+            (json!({"a": 1, "b": 2, "a.$": "$.x"}), r#"{"a":"X","b":2}"#),
+            (json!({"a.$": "$.x", "b": 2, "a": 1}), r#"{"a":1,"b":2}"#),
+        ] {
+            let out = run(template, json!({"x": "X"})).expect("evaluates");
+            assert_eq!(serde_json::to_string(&out).expect("json"), expected);
+        }
     }
 
     #[test]

@@ -9,7 +9,10 @@ mod filter;
 mod parser;
 
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
 
 use serde_json::Value;
 
@@ -85,6 +88,28 @@ impl Path {
             function,
             definite,
         })
+    }
+
+    /// [`Path::parse`] for a text evaluated again and again (a Choice rule's
+    /// `Variable`, read at every pass through a loop): parsed once per thread,
+    /// then shared. The cache is emptied whenever it reaches a few thousand texts.
+    pub fn parse_shared(text: &str) -> Result<Rc<Path>, ParseError> {
+        const LIMIT: usize = 4096;
+        thread_local! {
+            static PARSED: RefCell<HashMap<String, Rc<Path>>> = RefCell::new(HashMap::new());
+        }
+        if let Some(path) = PARSED.with(|p| p.borrow().get(text).cloned()) {
+            return Ok(path);
+        }
+        let path = Rc::new(Path::parse(text)?);
+        PARSED.with(|p| {
+            let mut parsed = p.borrow_mut();
+            if parsed.len() >= LIMIT {
+                parsed.clear();
+            }
+            parsed.insert(text.to_owned(), path.clone());
+        });
+        Ok(path)
     }
 
     /// The text this path was parsed from, as AWS quotes it in causes.

@@ -234,3 +234,17 @@ fn backslash_escapes_only_the_quote_and_itself() {
     assert_eq!(get(r"$['it\'s']"), serde_json::json!(2));
     assert_eq!(get(r"$['a\\b']"), serde_json::json!(3));
 }
+
+#[test]
+fn shared_parses_are_the_parses_and_errors_stay_errors() {
+    let first = Path::parse_shared("$.a.b[1]").expect("valid");
+    assert_eq!(*first, Path::parse("$.a.b[1]").expect("valid"));
+    let again = Path::parse_shared("$.a.b[1]").expect("valid");
+    assert!(std::rc::Rc::ptr_eq(&first, &again));
+    assert_eq!(Path::parse_shared("$.[").err(), Path::parse("$.[").err());
+    // Past the cache's size it starts over and still answers.
+    for i in 0..5000 {
+        let text = format!("$.k{i}");
+        assert_eq!(Path::parse_shared(&text).expect("valid").as_str(), text);
+    }
+}
