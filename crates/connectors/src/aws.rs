@@ -84,7 +84,17 @@ impl AwsInvoker {
                 secret_access_key: secret,
                 session_token: config.session_token,
             }),
-            _ => self.default_credentials.clone(),
+            // Local AWS-compatible servers route requests by the signature's
+            // scope and accept any key; AWS itself refuses this one.
+            _ => Some(
+                self.default_credentials
+                    .clone()
+                    .unwrap_or_else(|| Credentials {
+                        access_key_id: "STEPWISENOCREDENTIALS".into(),
+                        secret_access_key: "stepwise-no-credentials".into(),
+                        session_token: None,
+                    }),
+            ),
         };
         match config.endpoint {
             Some(e) => Target {
@@ -351,6 +361,8 @@ fn pascal(action: &str) -> String {
 /// details given as JSON become their JSON text, as Step Functions does.
 fn prepare(service: &str, action: &str, params: &Value) -> Map<String, Value> {
     let mut p = params.as_object().cloned().unwrap_or_default();
+    // A null parameter is one not given, as the SDKs send it.
+    strip_nulls(&mut p);
     let stringify = |v: &mut Value| {
         if !v.is_string() && !v.is_null() {
             *v = Value::String(v.to_string());
@@ -379,6 +391,23 @@ fn prepare(service: &str, action: &str, params: &Value) -> Map<String, Value> {
         _ => {}
     }
     p
+}
+
+fn strip_nulls(m: &mut Map<String, Value>) {
+    m.retain(|_, v| !v.is_null());
+    for v in m.values_mut() {
+        match v {
+            Value::Object(o) => strip_nulls(o),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Object(o) = item {
+                        strip_nulls(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Query-protocol parameters: lists as `Name.member.N`, structures as
@@ -495,9 +524,10 @@ fn service_error(service: &Service, kind: Kind, response: &Response) -> Failure 
                 .and_then(|e| e.child_text("Code"))
                 .map(str::to_string)
                 .unwrap_or_else(|| s3_status_code(response.status));
+            // An answer without a body (HEAD) has no message: the SDK says "null".
             let message = err
                 .and_then(|e| e.child_text("Message"))
-                .unwrap_or("")
+                .unwrap_or("null")
                 .to_string();
             (code, message, root)
         }
@@ -532,7 +562,8 @@ fn service_error(service: &Service, kind: Kind, response: &Response) -> Failure 
 /// S3's code for an error answer without a body (HEAD).
 fn s3_status_code(status: u16) -> String {
     match status {
-        404 => "NotFound".into(),
+        // The SDK's reading of a HEAD object 404.
+        404 => "NoSuchKey".into(),
         403 => "Forbidden".into(),
         400 => "BadRequest".into(),
         s => s.to_string(),

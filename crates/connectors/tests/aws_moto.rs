@@ -483,6 +483,14 @@ async fn s3_objects_through_the_rest_protocol() {
     )
     .await;
     assert_eq!(error, "S3.NoSuchBucketException");
+    let head = ok(
+        &inv,
+        "arn:aws:states:::aws-sdk:s3:headObject",
+        json!({"Bucket": "bucket-name", "Key": "file-key"}),
+    )
+    .await;
+    assert_eq!(head["ContentLength"], 16, "{head}");
+    assert!(head.get("Body").is_none());
     ok(
         &inv,
         "arn:aws:states:::aws-sdk:s3:deleteObject",
@@ -496,4 +504,16 @@ async fn s3_objects_through_the_rest_protocol() {
     )
     .await;
     assert_eq!(error, "S3.NoSuchKeyException");
+    // HEAD answers carry no body: the SDK's message is "null".
+    let (error, cause) = err(
+        &inv,
+        "arn:aws:states:::aws-sdk:s3:headObject",
+        json!({"Bucket": "bucket-name", "Key": "file-key"}),
+    )
+    .await;
+    assert_eq!(error, "S3.NoSuchKeyException");
+    assert!(
+        cause.starts_with("null (Service: S3, Status Code: 404"),
+        "{cause}"
+    );
 }
