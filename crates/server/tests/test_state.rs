@@ -128,3 +128,38 @@ fn bad_requests_get_aws_errors_and_the_server_keeps_serving() {
     assert_eq!(r["status"], "SUCCEEDED");
     assert_eq!(parsed(&r["output"]), json!([1, 2]));
 }
+
+/// An integration that never answers in time.
+struct Slow;
+
+impl Invoker for Slow {
+    fn invoke(&self, _request: TaskRequest) -> BoxFuture<'_, TaskOutcome> {
+        Box::pin(async move {
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            TaskOutcome::Succeeded(json!("late"))
+        })
+    }
+}
+
+#[test]
+fn a_task_that_outlives_its_timeout_fails_with_states_timeout() {
+    let s = TestServer::start_with(
+        server::Config::default(),
+        runtime::RuntimeConfig {
+            invoker: Arc::new(Slow),
+            ..Default::default()
+        },
+    );
+    let definition = json!({"Type": "Task", "TimeoutSeconds": 1,
+        "Resource": "arn:aws:lambda:us-east-1:123456789012:function:f", "End": true});
+    let started = std::time::Instant::now();
+    let r = s
+        .call(
+            "TestState",
+            json!({"definition": definition.to_string(), "roleArn": ROLE}),
+        )
+        .unwrap();
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(r["status"], "FAILED", "{r}");
+    assert_eq!(r["error"], "States.Timeout", "{r}");
+}

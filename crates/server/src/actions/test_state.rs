@@ -34,7 +34,13 @@ pub async fn handle(app: Arc<App>, req: Req) -> ApiResult<Value> {
     let response = match step {
         Step::Done(r) => r,
         Step::Invoke(task, run) => {
-            let outcome = app.runtime.invoke(task).await;
+            // The request waits for the task, at most its TimeoutSeconds (and
+            // never more than five minutes).
+            let limit = task.timeout_seconds.unwrap_or(60).clamp(1, 300);
+            let call = app.runtime.invoke(task);
+            let outcome = tokio::time::timeout(std::time::Duration::from_secs(limit), call)
+                .await
+                .unwrap_or(engine::simulate::TaskOutcome::TimedOut);
             run.finish(outcome)
         }
     };
