@@ -37,6 +37,18 @@ pub(crate) struct Queues {
     queues: Mutex<HashMap<String, Arc<Queue>>>,
     /// Activities seen to exist (a task for any other is checked first).
     known: Mutex<std::collections::HashSet<String>>,
+    /// Tokens handed to workers by this process: token → (execution, task),
+    /// so that an answer needs no store read to find its execution.
+    handed: Mutex<HashMap<String, (String, u64)>>,
+}
+
+/// Beyond this many unanswered tokens the index starts over (answers then
+/// look their token up in the store).
+const MAX_HANDED: usize = 100_000;
+
+/// Forgets that an activity exists (DeleteActivity).
+pub(crate) fn forget(inner: &Inner, activity: &str) {
+    lock(&inner.activities.known).remove(activity);
 }
 
 #[derive(Default)]
@@ -106,15 +118,17 @@ pub(crate) async fn get_task(
     worker_name: Option<String>,
     wait: Duration,
 ) -> Result<Option<ActivityTask>> {
-    let owned = activity.to_string();
-    match inner.store(move |s| s.describe_activity(&owned)).await {
-        Ok(_) => {}
-        Err(Error::Store(store::Error::NotFound { .. })) => {
-            return Err(Error::ActivityDoesNotExist(activity.to_string()));
+    if !lock(&inner.activities.known).contains(activity) {
+        let owned = activity.to_string();
+        match inner.store(move |s| s.describe_activity(&owned)).await {
+            Ok(_) => {}
+            Err(Error::Store(store::Error::NotFound { .. })) => {
+                return Err(Error::ActivityDoesNotExist(activity.to_string()));
+            }
+            Err(e) => return Err(e),
         }
-        Err(e) => return Err(e),
+        lock(&inner.activities.known).insert(activity.to_string());
     }
-    lock(&inner.activities.known).insert(activity.to_string());
     let q = inner.activities.get(activity);
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -163,10 +177,17 @@ async fn take(
     };
     let input_event = Input::TaskStarted { task, worker_name };
     match apply_locked(inner, &actor, &mut st, input_event, Vec::new()).await? {
-        Applied::Done { .. } => Ok(Some(ActivityTask {
-            task_token: token,
-            input,
-        })),
+        Applied::Done { .. } => {
+            let mut handed = lock(&inner.activities.handed);
+            if handed.len() >= MAX_HANDED {
+                handed.clear();
+            }
+            handed.insert(token.clone(), (execution.to_string(), task));
+            Ok(Some(ActivityTask {
+                task_token: token,
+                input,
+            }))
+        }
         Applied::NotRunning => Ok(None),
     }
 }
@@ -208,20 +229,35 @@ pub(crate) async fn answer(inner: &Arc<Inner>, token: &str, answer: Answer) -> R
     if !well_formed(token) {
         return Err(Error::InvalidToken);
     }
-    let owned = token.to_string();
-    let Some(row) = inner.store(move |s| s.task_token(&owned)).await? else {
-        return Err(Error::TaskDoesNotExist);
+    let handed = lock(&inner.activities.handed).get(token).cloned();
+    let (execution, task) = match handed {
+        Some(found) => found,
+        None => {
+            let owned = token.to_string();
+            let Some(row) = inner.store(move |s| s.task_token(&owned)).await? else {
+                return Err(Error::TaskDoesNotExist);
+            };
+            if !row.active {
+                return Err(Error::TaskTimedOut);
+            }
+            (row.execution_arn, row.task_id as u64)
+        }
     };
-    if !row.active {
-        return Err(Error::TaskTimedOut);
-    }
-    let Some(actor) = inner.actor(&row.execution_arn) else {
-        return Err(Error::TaskTimedOut);
+    let closed = || {
+        lock(&inner.activities.handed).remove(token);
+        Error::TaskTimedOut
     };
-    let task = row.task_id as u64;
+    let Some(actor) = inner.actor(&execution) else {
+        return Err(closed());
+    };
     let mut st = actor.state.lock().await;
-    let Some(pending) = st.tasks.get(&task) else {
-        return Err(Error::TaskTimedOut);
+    // The execution still waits for this task, and this is its token.
+    let Some(pending) = st
+        .tasks
+        .get(&task)
+        .filter(|p| p.request.task_token.as_deref() == Some(token))
+    else {
+        return Err(closed());
     };
     let input = match answer {
         Answer::Success(_) => Input::TaskSucceeded {
@@ -237,9 +273,15 @@ pub(crate) async fn answer(inner: &Arc<Inner>, token: &str, answer: Answer) -> R
             Input::TaskHeartbeat { task }
         }
     };
+    let ends = !matches!(input, Input::TaskHeartbeat { .. });
     match apply_locked(inner, &actor, &mut st, input, Vec::new()).await? {
-        Applied::Done { .. } => Ok(()),
-        Applied::NotRunning => Err(Error::TaskTimedOut),
+        Applied::Done { .. } => {
+            if ends {
+                lock(&inner.activities.handed).remove(token);
+            }
+            Ok(())
+        }
+        Applied::NotRunning => Err(closed()),
     }
 }
 

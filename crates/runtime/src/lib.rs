@@ -280,6 +280,12 @@ impl Runtime {
         activities::get_task(&self.inner, activity_arn, worker_name, wait).await
     }
 
+    /// DeleteActivity happened: polls of `activity_arn` check the store again
+    /// (and answer ActivityDoesNotExist).
+    pub fn forget_activity(&self, activity_arn: &str) {
+        activities::forget(&self.inner, activity_arn);
+    }
+
     /// SendTaskSuccess: `output` (JSON text) is the task's result. Durable when
     /// this returns; the token is then spent.
     pub async fn send_task_success(&self, token: &str, output: String) -> Result<()> {

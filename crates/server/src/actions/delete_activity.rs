@@ -14,5 +14,6 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
     let text = req.required_str("activityArn")?;
     arn::activity(text)?;
     app.store.delete_activity(text)?;
+    app.runtime.forget_activity(text);
     Ok(json!({}))
 }
