@@ -72,11 +72,16 @@ pub(crate) fn start_parallel(
     let vars = exec.frame(frame).vars.clone();
     for (index, branch) in branches.into_iter().enumerate() {
         let start = branch.graph.start_at.clone();
+        let scope = if branch.assigns {
+            VarScope::child(&vars)
+        } else {
+            vars.clone()
+        };
         let child = exec.spawn_frame(Frame {
             node: branch,
             parent: Some((frame, index)),
             cursor,
-            vars: VarScope::child(&vars),
+            vars: scope,
             record: exec.frame(frame).record,
             step: Step::Enter {
                 state: start,
@@ -436,7 +441,12 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
         .cloned()
         .expect("map processor built with the graph");
     let start = processor.graph.start_at.clone();
-    let vars = VarScope::child(&exec.frame(frame).vars);
+    let parent_vars = &exec.frame(frame).vars;
+    let vars = if processor.assigns {
+        VarScope::child(parent_vars)
+    } else {
+        parent_vars.clone()
+    };
     let child = exec.spawn_frame(Frame {
         node: processor,
         parent: Some((frame, index)),

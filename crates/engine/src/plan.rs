@@ -25,6 +25,9 @@ pub(crate) struct GraphNode {
     pub children: FastMap<String, Vec<Arc<GraphNode>>>,
     /// State name → position in `graph.states`, for [`GraphNode::state`].
     positions: FastMap<String, usize>,
+    /// Whether any state here or in a nested graph has an `Assign`: a branch or
+    /// iteration that never assigns reads its parent's scope without one of its own.
+    pub assigns: bool,
 }
 
 impl GraphNode {
@@ -35,10 +38,16 @@ impl GraphNode {
             .enumerate()
             .map(|(i, name)| (name.clone(), i))
             .collect();
+        let assigns = graph.states.values().any(|state| {
+            state.assign.is_some()
+                || state.catch.iter().any(|c| c.assign.is_some())
+                || matches!(&state.kind, StateKind::Choice(c) if c.choices.iter().any(|b| b.assign.is_some()))
+        }) || children.values().flatten().any(|child| child.assigns);
         GraphNode {
             graph,
             children,
             positions,
+            assigns,
         }
     }
 

@@ -15,6 +15,7 @@ pub struct ReferencePath {
     path: Path,
 }
 
+#[derive(Clone, Copy)]
 enum Step<'p> {
     Name(&'p str),
     Index(i64),
@@ -53,6 +54,23 @@ impl ReferencePath {
     }
 }
 
+/// Runs `f` over the steps of `path`, kept on the stack for the usual short path
+/// (ResultPath runs for every state).
+fn with_steps<R>(path: &ReferencePath, f: impl FnOnce(&[Step<'_>]) -> R) -> R {
+    const INLINE: usize = 8;
+    let mut inline = [Step::Index(0); INLINE];
+    let mut n = 0;
+    for step in path.steps() {
+        if n == INLINE {
+            let steps: Vec<Step<'_>> = path.steps().collect();
+            return f(&steps);
+        }
+        inline[n] = step;
+        n += 1;
+    }
+    f(&inline[..n])
+}
+
 impl fmt::Display for ReferencePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.path.fmt(f)
@@ -89,22 +107,24 @@ pub fn set_in_place(
     if *path.path.root() != Root::Input {
         return Err(match_failure(path, doc));
     }
-    let steps: Vec<Step<'_>> = path.steps().collect();
-    if steps.is_empty() {
-        return Ok(Previous {
-            created: None,
-            old: Some(std::mem::replace(doc, value)),
-        });
-    }
-    match place(doc, &steps, value) {
-        Ok(previous) => Ok(previous),
-        Err(()) => Err(match_failure(path, doc)),
-    }
+    let placed = with_steps(path, |steps| {
+        if steps.is_empty() {
+            return Ok(Previous {
+                created: None,
+                old: Some(std::mem::replace(doc, value)),
+            });
+        }
+        place(doc, steps, value)
+    });
+    placed.map_err(|()| match_failure(path, doc))
 }
 
 /// Undoes a [`set_in_place`] of `path` on `doc` (nothing else changed it since).
 pub fn restore(doc: &mut Value, path: &ReferencePath, previous: Previous) {
-    let steps: Vec<Step<'_>> = path.steps().collect();
+    with_steps(path, |steps| undo(doc, steps, previous));
+}
+
+fn undo(doc: &mut Value, steps: &[Step<'_>], previous: Previous) {
     let Some(last) = steps.len().checked_sub(1) else {
         if let Some(old) = previous.old {
             *doc = old;
@@ -287,7 +307,16 @@ mod tests {
     fn restore_undoes_set_in_place() {
         let original = json!({"z": 0, "a": {"x": 1}, "l": [1, 2, 3]});
         for path in [
-            "$", "$.a", "$.a.x", "$.a.y", "$.b", "$.b.c.d", "$.a.n.m", "$.l[1]", "$.l[-1]",
+            "$",
+            "$.a",
+            "$.a.x",
+            "$.a.y",
+            "$.b",
+            "$.b.c.d",
+            "$.a.n.m",
+            "$.l[1]",
+            "$.l[-1]",
+            "$.a.b.c.d.e.f.g.h.i.j",
         ] {
             let path = ReferencePath::parse(path).expect("valid path");
             let mut doc = original.clone();
