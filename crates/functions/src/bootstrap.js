@@ -2,6 +2,7 @@
 // (next -> handler -> response | error) for `_HANDLER` = "file.export".
 'use strict';
 const fs = require('fs');
+const http = require('http');
 const path = require('path');
 const { pathToFileURL } = require('url');
 
@@ -17,11 +18,29 @@ function errorBody(e) {
   return { errorType: e.name || 'Error', errorMessage: e.message, trace: String(e.stack || '').split('\n') };
 }
 
+// The http module rather than fetch: fetch gives up on a long poll after
+// 300 s, and an abandoned /next could take an event to a closed socket.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function request(method, url, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
 async function post(url, body, errorType) {
-  const headers = { 'Content-Type': 'application/json' };
-  if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
   const text = JSON.stringify(body === undefined ? null : body);
-  await fetch(url, { method: 'POST', headers, body: text });
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) };
+  if (errorType) headers['Lambda-Runtime-Function-Error-Type'] = errorType;
+  await request('POST', url, text, headers);
 }
 
 async function load() {
@@ -49,15 +68,8 @@ function call(handler, event, context) {
   return Promise.resolve().then(() => handler(event, context));
 }
 
-async function next() {
-  for (;;) {
-    try {
-      return await fetch(`${api}/invocation/next`);
-    } catch (e) {
-      // An idle long poll can outlive fetch's own timeouts: ask again.
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
+function next() {
+  return request('GET', `${api}/invocation/next`);
 }
 
 (async () => {
@@ -71,12 +83,12 @@ async function next() {
   }
   for (;;) {
     const res = await next();
-    const id = res.headers.get('lambda-runtime-aws-request-id');
-    const deadline = Number(res.headers.get('lambda-runtime-deadline-ms'));
-    const text = await res.text();
+    const id = res.headers['lambda-runtime-aws-request-id'];
+    const deadline = Number(res.headers['lambda-runtime-deadline-ms']);
+    const text = res.text;
     const context = {
       awsRequestId: id,
-      invokedFunctionArn: res.headers.get('lambda-runtime-invoked-function-arn'),
+      invokedFunctionArn: res.headers['lambda-runtime-invoked-function-arn'],
       functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
       functionVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
       memoryLimitInMB: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
