@@ -171,3 +171,88 @@ impl Settings {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    struct File {
+        #[serde(default)]
+        connections: Vec<Connection>,
+        #[serde(default)]
+        services: BTreeMap<String, ServiceConfig>,
+    }
+
+    fn settings(text: &str) -> Result<Settings, String> {
+        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let s = Settings {
+            connections: f.connections,
+            services: f.services,
+            region: "us-east-1".into(),
+            default_credentials: None,
+        };
+        s.check().map(|()| s)
+    }
+
+    #[test]
+    fn the_documented_sections_parse_and_bad_ones_are_refused() {
+        let s = settings(
+            r#"
+            [[connections]]
+            name = "orders-api"
+            authorization = "api_key"
+            api_key_name = "x-api-key"
+            api_key_value = "secret"
+            headers = { "x-tenant" = "acme" }
+
+            [[connections]]
+            name = "idp"
+            authorization = "oauth_client_credentials"
+            authorization_endpoint = "https://idp.example/token"
+            client_id = "c"
+            client_secret = "s"
+
+            [services.dynamodb]
+            endpoint = "http://127.0.0.1:5000"
+            region = "us-east-1"
+            access_key_id = "test"
+            secret_access_key = "test"
+            "#,
+        )
+        .expect("valid");
+        assert_eq!(s.connections[0].headers["x-tenant"], "acme");
+        assert_eq!(
+            s.connections[1].authorization,
+            Authorization::OauthClientCredentials
+        );
+        assert_eq!(
+            s.services["dynamodb"].endpoint.as_deref(),
+            Some("http://127.0.0.1:5000")
+        );
+
+        let bad = [
+            (
+                "[[connections]]\nname = \"a\"\nauthorization = \"api_key\"\napi_key_name = \"k\"",
+                "api_key_value",
+            ),
+            (
+                "[[connections]]\nname = \"a\"\nauthorization = \"basic\"\nusername = \"u\"\npassword = \"p\"\n[[connections]]\nname = \"a\"\nauthorization = \"basic\"\nusername = \"u\"\npassword = \"p\"",
+                "defined twice",
+            ),
+            (
+                "[[connections]]\nname = \"a\"\nauthorization = \"digest\"",
+                "unknown variant",
+            ),
+            ("[services.sqs]\naccess_key_id = \"k\"", "together"),
+            ("[services.sqs]\nendpoint = \"127.0.0.1:9324\"", "http://"),
+            ("[services.sqs]\nendpont = \"http://x\"", "unknown field"),
+        ];
+        for (text, why) in bad {
+            let err = settings(text)
+                .err()
+                .unwrap_or_else(|| panic!("accepted: {text}"));
+            assert!(err.contains(why), "{err}");
+        }
+    }
+}
