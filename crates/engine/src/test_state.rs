@@ -3,8 +3,8 @@
 //!
 //! The state runs in a real [`Execution`] of a small wrapper machine: the state
 //! (named `StateName`, as AWS names it), a `Succeed` stand-in for each state it
-//! can go to, and, when variables or a context input are given, a `Pass` before
-//! it that sets them. Retry is left to this module (TestState reports a retry
+//! can go to, and, when variables are given, a `Pass` before it that sets them.
+//! A given context object replaces the one the engine would build. Retry is left to this module (TestState reports a retry
 //! rather than waiting it out); Catch, the data flow and the state's work are the
 //! engine's own. A mocked Map or Parallel runs as a Task whose result is the mock.
 
@@ -173,12 +173,7 @@ pub fn start(req: Request) -> Result<Step, Refusal> {
         input_text: None,
         seed: req.seed,
     };
-    let exec_input = req
-        .context
-        .as_ref()
-        .and_then(|c| c.pointer("/Execution/Input"))
-        .cloned()
-        .unwrap_or_else(|| req.input.clone());
+    let exec_input = req.input.clone();
     let limits = Limits {
         keep_events: true,
         ..Limits::default()
@@ -873,11 +868,7 @@ fn wrapper(
     }
     let mut states = Map::new();
     let jsonata = language.as_ref().and_then(Value::as_str) == Some("JSONata");
-    let seed_needed = req.variables.is_some()
-        || req
-            .context
-            .as_ref()
-            .is_some_and(|c| c.pointer("/Execution/Input").is_some());
+    let seed_needed = req.variables.as_ref().is_some_and(|v| !v.is_empty());
     if seed_needed {
         let mut seed = Map::new();
         seed.insert("Type".into(), json!("Pass"));
