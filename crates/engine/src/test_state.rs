@@ -1002,4 +1002,47 @@ mod tests {
         assert_eq!(r.output, Some(json!("ok")));
         assert_eq!(r.inspection.expect("data")["result"], json!("ok"));
     }
+
+    #[test]
+    fn a_given_context_and_variables_are_what_the_state_reads() {
+        let mut req = request(
+            json!({"Type":"Pass","QueryLanguage":"JSONata",
+                   "Output":{"ctx":"{% $states.context %}","sum":"{% $states.input.a + $x %}"},
+                   "End":true}),
+            json!({"a":2}),
+        );
+        req.context = Some(json!({"Execution":{"Name":"given"}}));
+        req.variables = Some(json!({"x":5}).as_object().cloned().unwrap_or_default());
+        let r = done(start(req));
+        assert_eq!(r.status, "SUCCEEDED", "{r:?}");
+        assert_eq!(
+            r.output,
+            Some(json!({"ctx":{"Execution":{"Name":"given"}},"sum":7}))
+        );
+        assert_eq!(r.inspection.expect("data")["variables"], json!({"x":5}));
+    }
+
+    #[test]
+    fn a_mocked_map_fails_only_past_its_tolerated_failures() {
+        let def = json!({"Type":"Map","ItemsPath":"$.items","ToleratedFailureCount":1,
+            "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+            "Catch":[{"ErrorEquals":["States.ExceedToleratedFailureThreshold"],"Next":"Over"}],
+            "End":true});
+        let mut req = request(def, json!({"items":[1,2,3]}));
+        req.mock = Some(Mock::Result(json!([1, 2, 3])));
+        req.map_iteration_failure_count = Some(1);
+        let r = done(start(req.clone()));
+        assert_eq!(r.status, "SUCCEEDED", "{r:?}");
+        assert_eq!(r.output, Some(json!([1, 2, 3])));
+        assert_eq!(
+            r.inspection.expect("data")["afterItemsPath"],
+            json!([1, 2, 3])
+        );
+        req.map_iteration_failure_count = Some(2);
+        let r = done(start(req.clone()));
+        assert_eq!(r.status, "CAUGHT_ERROR", "{r:?}");
+        assert_eq!(r.next_state.as_deref(), Some("Over"));
+        req.map_iteration_failure_count = Some(4);
+        assert!(matches!(start(req), Err(Refusal::Validation(_))));
+    }
 }
