@@ -98,7 +98,14 @@ async function editorJson() {
 
 const node = (name) => page.locator(`.react-flow__node[data-id="${name}"]`);
 
+/** Waits until the canvas shows the current definition's layout. */
+async function settled() {
+  await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor();
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
 async function dragConnect(from, handle, to) {
+  await settled();
   const src = node(from).locator(`.react-flow__handle[data-handleid="${handle}"]`);
   const dst = node(to).locator('.react-flow__handle[data-handleid="in"]');
   const a = await src.boundingBox();
@@ -117,6 +124,7 @@ async function dropFromPalette(item) {
   // An empty spot near the canvas's top-right corner (never inside a group).
   await page.locator(`.sw-palette-item[data-item="${item}"]`).dragTo(canvas, { targetPosition: { x: box.width - 60, y: 20 } });
   await waitFor(`${item} on the canvas`, async () => (await page.locator('.react-flow__node').count()) > before);
+  await settled();
 }
 
 try {
@@ -225,6 +233,42 @@ try {
     await page.locator('.sw-plain li', { hasText: 'live' }).getByText('v1 100%').waitFor();
     const aliases = await sfn('ListStateMachineAliases', { stateMachineArn: machineArn });
     assert.equal(aliases.stateMachineAliases.length, 1);
+  });
+
+  await test('designer: nested states in Parallel branches and Map, delete with the keyboard', async () => {
+    await page.goto(endpoint + '/#/designer');
+    await page.locator('[data-testid="canvas"] .react-flow__renderer').waitFor();
+    await dropFromPalette('Parallel');
+    await node('Branch Pass').waitFor();
+    // Drop onto the branch: the new state lands in Branches[0].
+    const dropInto = async (item, target) => {
+      await settled();
+      const before = await page.locator('.react-flow__node').count();
+      const box = await page.locator(`.react-flow__node[data-id="${target}"]`).boundingBox();
+      await page.locator(`.sw-palette-item[data-item="${item}"]`).dragTo(page.locator('[data-testid="canvas"]'), {
+        targetPosition: await page.locator('[data-testid="canvas"]').boundingBox().then((c) => ({ x: box.x - c.x + box.width - 8, y: box.y - c.y + box.height - 6 })),
+      });
+      await waitFor(`${item} in ${target}`, async () => (await page.locator('.react-flow__node').count()) > before);
+    };
+    await dropInto('Wait', 'Parallel#branch1');
+    let def = await editorJson();
+    assert.deepEqual(Object.keys(def.States.Parallel.Branches[0].States), ['Branch Pass', 'Wait']);
+    await node('Parallel').locator('.sw-node-name').click();
+    await page.getByRole('button', { name: 'Add branch' }).click();
+    await node('Parallel#branch2').waitFor();
+    await dropFromPalette('Map');
+    await node('Iteration Pass').waitFor();
+    await dropInto('Lambda', 'Map');
+    def = await editorJson();
+    assert.equal(def.States.Parallel.Branches.length, 2);
+    assert.deepEqual(Object.keys(def.States.Map.ItemProcessor.States), ['Iteration Pass', 'Lambda Invoke']);
+    assert.equal(def.States.Map.ItemProcessor.States['Lambda Invoke'].Resource, 'arn:aws:states:::lambda:invoke');
+    // Select a nested state and press Delete.
+    await node('Wait').click();
+    await page.keyboard.press('Delete');
+    await waitFor('Wait deleted', async () => !('Wait' in (await editorJson()).States.Parallel.Branches[0].States));
+    await node('Wait').waitFor({ state: 'detached' });
+    await page.screenshot({ path: join(SHOTS, 'designer-nested.png') });
   });
 
   // A machine that fails: a retried-then-caught Parallel, then a Map whose third item is rejected.
@@ -386,6 +430,25 @@ try {
     await page.locator(`.sw-vrow[aria-rowindex="${count}"]`).waitFor();
     console.log(`     ${count} events: page loaded in ${loaded} ms, jump to the last row in ${Date.now() - t1} ms, ${rendered} rows in the DOM`);
     await page.getByTestId('map-iterations').waitFor({ state: 'detached' }).catch(() => {});
+  });
+
+  await test('a 500-state definition opens in the designer', async () => {
+    const states = {};
+    for (let i = 0; i < 500; i++) states[`S${i}`] = i === 499 ? { Type: 'Succeed' } : i % 50 === 0 ? { Type: 'Choice', Choices: [{ Variable: '$.x', NumericEquals: i, Next: `S${i + 2}` }], Default: `S${i + 1}` } : { Type: 'Pass', Next: `S${i + 1}` };
+    const created = await sfn('CreateStateMachine', { name: 'e2e-500', definition: JSON.stringify({ StartAt: 'S0', States: states }), roleArn: ROLE });
+    const t0 = Date.now();
+    await page.goto(`${endpoint}/#/designer/${encodeURIComponent(created.stateMachineArn)}`);
+    await page.locator('.react-flow__node[data-id="S0"]').waitFor({ timeout: 60000 });
+    const shown = Date.now() - t0;
+    await page.getByTestId('validation').getByText('valid').waitFor({ timeout: 60000 });
+    console.log(`     500 states: laid out and drawn in ${shown} ms, validated in ${Date.now() - t0} ms`);
+    const t1 = Date.now();
+    await page.locator('.react-flow__node[data-id="S0"] .sw-node-name').click();
+    const nameField = page.locator('.sw-inspector').getByLabel('Name');
+    await nameField.fill('First');
+    await nameField.press('Enter');
+    await page.locator('.react-flow__node[data-id="First"]').waitFor({ timeout: 60000 });
+    console.log(`     500 states: a rename redrawn in ${Date.now() - t1} ms`);
   });
 
   await test('no errors in the page console', async () => {

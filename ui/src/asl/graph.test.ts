@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { END_ID, START_ID, parseLocation, stateAt, toGraph } from './graph';
 import { addState, connect, deleteState, removeEdge, renameState, blankDefinition, addBranch } from './edit';
 import { locate, parseErrorAt } from './jsonpos';
+import { layout, shapeKey } from './layout';
 
 const machine: any = {
   StartAt: 'Prepare',
@@ -167,5 +168,27 @@ describe('JSON positions', () => {
     }
     const at = parseErrorAt(bad, message);
     expect(bad[at]).toBe('}');
+  });
+});
+
+describe('layout', () => {
+  it('places every node, children inside their groups, and reuses itself across renames', async () => {
+    const g = toGraph(machine);
+    const boxes = await layout(g);
+    for (const n of g.nodes) expect(boxes.has(n.id)).toBe(true);
+    const big = boxes.get('Big')!;
+    for (const n of g.nodes.filter((x) => x.parent === 'Big')) {
+      const b = boxes.get(n.id)!;
+      expect(b.x + b.width).toBeLessThanOrEqual(big.width);
+      expect(b.y + b.height).toBeLessThanOrEqual(big.height);
+    }
+    // Top to bottom: Prepare above Route above Big.
+    expect(boxes.get('Prepare')!.y).toBeLessThan(boxes.get('Route')!.y);
+    expect(boxes.get('Route')!.y).toBeLessThan(big.y);
+    const renamed = toGraph(renameState(machine, [], 'Small', 'Tiny'));
+    expect(shapeKey(renamed)).toBe(shapeKey(g));
+    const again = await layout(renamed);
+    expect(again.get('Tiny')).toEqual(boxes.get('Small'));
+    expect(shapeKey(toGraph(connect(machine, [], 'Prepare', 'Small', 'next')))).not.toBe(shapeKey(g));
   });
 });

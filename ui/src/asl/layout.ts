@@ -27,8 +27,30 @@ const LAYOUT = {
   'elk.padding': '[top=36,left=16,bottom=16,right=16]',
 };
 
+/**
+ * What the layout depends on, without names: node kinds, nesting and edges by
+ * index. Edits that keep it (renames, field changes) reuse the last layout
+ * instead of running ELK again (seconds on a 500-state machine).
+ */
+export function shapeKey(graph: Graph): string {
+  const index = new Map(graph.nodes.map((n, i) => [n.id, i]));
+  const nodes = graph.nodes.map((n) => `${n.kind}:${n.group ? 'g' : ''}:${n.stateType === 'Parallel' ? 'P' : ''}:${n.parent ? index.get(n.parent) : ''}`);
+  const edges = graph.edges.map((e) => `${index.get(e.source)}>${index.get(e.target)}`);
+  return `${nodes.join(',')}|${edges.join(',')}`;
+}
+
+let last: { key: string; boxes: Box[] } | undefined;
+
 /** Positions relative to each node's parent, as React Flow wants them. */
 export async function layout(graph: Graph): Promise<Map<string, Box>> {
+  const key = shapeKey(graph);
+  if (last && last.key === key) return new Map(graph.nodes.map((n, i) => [n.id, last!.boxes[i]]));
+  const boxes = await elkLayout(graph);
+  last = { key, boxes: graph.nodes.map((n) => boxes.get(n.id)!) };
+  return boxes;
+}
+
+async function elkLayout(graph: Graph): Promise<Map<string, Box>> {
   const elkNodes = new Map<string, ElkNode>();
   const root: ElkNode = { id: '__root__', layoutOptions: { ...LAYOUT, 'elk.padding': '[top=16,left=16,bottom=16,right=16]' }, children: [], edges: [] };
   for (const n of graph.nodes) {

@@ -2,7 +2,7 @@
 // shared by the designer (editable: drop, connect, delete) and the execution
 // view (read-only, coloured by what happened).
 
-import { memo, useEffect, useMemo, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import {
   Background,
   Controls,
@@ -131,8 +131,14 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
   }, [graph]);
   // Fit the view when the set of states changes, not on every edit.
   const shape = laidOut ? laidOut.nodes.map((n) => n.id).join('\u0000') : '';
+  const laidOutRef = useRef(laidOut);
+  laidOutRef.current = laidOut;
   useEffect(() => {
-    if (shape) requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2 }));
+    const g = laidOutRef.current;
+    if (!shape || !g) return;
+    // A big machine opens at its start, readable, rather than as a speck.
+    const ids = g.nodes.length > 60 ? g.nodes.filter((n) => !n.parent).slice(0, 12).map((n) => ({ id: n.id })) : undefined;
+    requestAnimationFrame(() => flow.fitView({ padding: 0.15, maxZoom: 1.2, nodes: ids }));
   }, [shape, flow]);
 
   const nodes: Node<NodeData>[] = useMemo(() => {
@@ -202,7 +208,7 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
   };
 
   return (
-    <div className="sw-canvas" onDragOver={(e) => editable && e.preventDefault()} onDrop={onDrop} data-testid="canvas">
+    <div className="sw-canvas" data-layout={laidOut === graph ? 'done' : 'pending'} onDragOver={(e) => editable && e.preventDefault()} onDrop={onDrop} data-testid="canvas">
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -222,7 +228,6 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
         nodesConnectable={editable}
         minZoom={0.05}
         proOptions={{ hideAttribution: true }}
-        onlyRenderVisibleElements={nodes.length > 200}
       >
         <Background />
         <Controls showInteractive={false} />
