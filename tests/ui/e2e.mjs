@@ -451,6 +451,54 @@ try {
     console.log(`     500 states: a rename redrawn in ${Date.now() - t1} ms`);
   });
 
+  await test('a server with credentials: the UI asks for a key and signs its requests', async () => {
+    const authDir = mkdtempSync(join(tmpdir(), 'stepwise-ui-auth-'));
+    const env = { ...process.env, STEPWISE_ACCESS_KEY_ID: 'AKIDUITEST', STEPWISE_SECRET_ACCESS_KEY: 'ui-secret' };
+    const authServer = spawn(STEPWISE, ['serve', '--port', '0', '--data-dir', join(authDir, 'data')], { stdio: ['ignore', 'pipe', 'inherit'], env });
+    try {
+      const authEndpoint = await new Promise((resolve, reject) => {
+        let out = '';
+        authServer.stdout.on('data', (d) => {
+          out += d;
+          const m = /listening on (http:\/\/[0-9.:]+)/.exec(out);
+          if (m) resolve(m[1]);
+        });
+        authServer.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const p = await ctx.newPage();
+      await p.goto(authEndpoint + '/');
+      const dialog = p.getByRole('dialog', { name: 'Credentials' });
+      await dialog.waitFor();
+      // A wrong secret is refused by the server: the dialog comes back.
+      await dialog.getByLabel('Access key ID').fill('AKIDUITEST');
+      await dialog.getByLabel('Secret access key').fill('wrong');
+      await dialog.getByRole('button', { name: 'Use these credentials' }).click();
+      await p.getByRole('dialog', { name: 'Credentials' }).waitFor();
+      await p.getByRole('dialog', { name: 'Credentials' }).getByLabel('Secret access key').fill('ui-secret');
+      await p.getByRole('dialog', { name: 'Credentials' }).getByRole('button', { name: 'Use these credentials' }).click();
+      await p.getByText('No state machines yet').waitFor();
+      await p.getByRole('button', { name: 'Key AKIDUITEST' }).waitFor();
+      // Signed writes and the signed /ui-api listing.
+      await p.goto(authEndpoint + '/#/designer');
+      await p.locator('.sw-palette-item[data-item="Pass"]').click();
+      await p.getByTestId('validation').getByText('valid').waitFor();
+      await p.getByLabel('State machine name').fill('signed');
+      await p.getByRole('button', { name: 'Create' }).click();
+      await p.waitForURL(/#\/designer\/arn/);
+      await p.getByRole('button', { name: 'Start execution' }).click();
+      await p.getByRole('button', { name: 'Start', exact: true }).click();
+      await p.getByTestId('execution-status').getByText('SUCCEEDED').waitFor();
+      await p.goto(authEndpoint + '/#/executions?search=go');
+      await p.locator('[data-testid="executions"] tbody tr').first().waitFor();
+      assert.equal(await p.getByRole('dialog', { name: 'Credentials' }).count(), 0);
+      await ctx.close();
+    } finally {
+      authServer.kill('SIGTERM');
+      rmSync(authDir, { recursive: true, force: true });
+    }
+  });
+
   await test('no errors in the page console', async () => {
     assert.deepEqual(pageErrors, []);
   });

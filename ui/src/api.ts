@@ -1,5 +1,45 @@
 // The server through its public Step Functions API (POST /, AWS JSON 1.0) and
-// the read-only /ui-api endpoints for what AWS lacks.
+// the read-only /ui-api endpoints for what AWS lacks. Requests are SigV4-signed
+// when the user gave credentials (servers started with credentials need them).
+
+import { type Credentials, sign } from './sigv4';
+
+const CREDS_KEY = 'stepwise-credentials';
+const AUTH_CODES = new Set(['MissingAuthenticationTokenException', 'UnrecognizedClientException', 'InvalidSignatureException', 'IncompleteSignatureException']);
+let authNeeded: (() => void) | undefined;
+
+/** Called when the server refuses an unsigned or badly signed request. */
+export function onAuthNeeded(f: () => void) {
+  authNeeded = f;
+}
+
+export function credentials(): Credentials | undefined {
+  try {
+    const c = JSON.parse(sessionStorage.getItem(CREDS_KEY) ?? 'null');
+    return c && c.accessKeyId ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function setCredentials(c: Credentials | undefined) {
+  if (c) sessionStorage.setItem(CREDS_KEY, JSON.stringify(c));
+  else sessionStorage.removeItem(CREDS_KEY);
+}
+
+function signed(method: string, path: string, query: string, headers: Record<string, string>, body: string): Record<string, string> {
+  const c = credentials();
+  if (!c) return headers;
+  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+  return { ...headers, ...sign(method, path, query, { ...lower, host: window.location.host }, body, c) };
+}
+
+function failure(data: any, res: Response): ApiError {
+  const type = String(data.__type ?? 'Error');
+  const code = type.split('#').pop() ?? type;
+  if (AUTH_CODES.has(code)) authNeeded?.();
+  return new ApiError(code, String(data.message ?? data.Message ?? res.statusText));
+}
 
 export class ApiError extends Error {
   constructor(
@@ -11,13 +51,11 @@ export class ApiError extends Error {
 }
 
 export async function sfn<T = any>(action: string, body: object = {}): Promise<T> {
+  const text0 = JSON.stringify(body);
   const res = await fetch('/', {
     method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-amz-json-1.0',
-      'X-Amz-Target': `AWSStepFunctions.${action}`,
-    },
-    body: JSON.stringify(body),
+    headers: signed('POST', '/', '', { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AWSStepFunctions.${action}` }, text0),
+    body: text0,
   });
   const text = await res.text();
   let data: any = {};
@@ -26,10 +64,7 @@ export async function sfn<T = any>(action: string, body: object = {}): Promise<T
   } catch {
     throw new ApiError('InternalFailure', text || res.statusText);
   }
-  if (!res.ok) {
-    const type = String(data.__type ?? 'Error');
-    throw new ApiError(type.split('#').pop() ?? type, String(data.message ?? data.Message ?? res.statusText));
-  }
+  if (!res.ok) throw failure(data, res);
   return data as T;
 }
 
@@ -61,12 +96,10 @@ export interface ExecutionQuery {
 export async function listExecutions(q: ExecutionQuery): Promise<{ executions: ExecutionItem[]; nextToken?: string; scanned: number }> {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params.set(k, String(v));
-  const res = await fetch(`/ui-api/executions?${params}`);
+  const query = params.toString();
+  const res = await fetch(`/ui-api/executions?${query}`, { headers: signed('GET', '/ui-api/executions', query, {}, '') });
   const data = await res.json();
-  if (!res.ok) {
-    const type = String(data.__type ?? 'Error');
-    throw new ApiError(type.split('#').pop() ?? type, String(data.message ?? res.statusText));
-  }
+  if (!res.ok) throw failure(data, res);
   return data;
 }
 
