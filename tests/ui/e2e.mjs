@@ -306,13 +306,16 @@ try {
     await page.goto(`${endpoint}/#/executions?status=FAILED`);
     await page.locator('tr[data-execution="broken-order"]').getByRole('link').click();
     await page.getByTestId('execution-status').getByText('FAILED').waitFor();
-    const banner = page.getByTestId('failure');
+    const banner = page.getByTestId("failure");
     await banner.getByText('ItemRejected').waitFor();
     await page.locator('.react-flow__node[data-id="Reject"] [data-status="failed"]').waitFor();
     await page.locator('.react-flow__node[data-id="Guarded"] [data-status="caught"]').first().waitFor();
     await page.locator('.react-flow__node[data-id="Prepare"] [data-status="succeeded"]').waitFor();
     await page.locator('.react-flow__node[data-id="Accept"] [data-status="succeeded"]').waitFor();
-    // The banner names the failing states; picking one opens its error.
+    // The banner names the failing states (not the one inside the caught Parallel);
+    // picking one opens its error.
+    await banner.getByRole('button', { name: 'Each' }).waitFor();
+    assert.equal(await banner.getByRole('button', { name: 'Explode' }).count(), 0);
     await banner.getByRole('button', { name: 'Reject' }).click();
     const inspector = page.getByTestId('state-inspector');
     await inspector.getByTestId('state-error').getByText('ItemRejected').waitFor();

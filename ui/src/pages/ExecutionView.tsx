@@ -23,6 +23,16 @@ function parse(s: unknown): unknown {
   }
 }
 
+/** An event with the JSON held in its string fields (input, output, …) parsed, for reading. */
+function readable(e: HistoryEvent): unknown {
+  const d = detailsOf(e);
+  if (!d) return e;
+  const key = Object.keys(e).find((k) => e[k] === d)!;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(d)) out[k] = ['input', 'output', 'parameters', 'cause', 'result'].includes(k) ? parse(v) : v;
+  return { ...e, [key]: out };
+}
+
 async function historyAfter(arn: string, lastId: number): Promise<HistoryEvent[]> {
   // Newest first until we reach what we have: polling costs one small page.
   const fresh: HistoryEvent[] = [];
@@ -87,7 +97,20 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
     for (const [name, s] of analysis.states) m.set(name, s.status);
     return m;
   }, [analysis]);
-  const failing = useMemo(() => [...analysis.states.values()].filter((s) => s.status === 'failed'), [analysis]);
+  // Failures that ended the run: not those inside a Parallel or Map that recovered.
+  const failing = useMemo(() => {
+    const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+    const recovered = (name: string) => {
+      let n = byId.get(graph.byName.get(name) ?? '');
+      while (n?.parent) {
+        n = byId.get(n.parent);
+        const st = n?.kind === 'state' && n.name ? analysis.states.get(n.name)?.status : undefined;
+        if (st === 'caught' || st === 'succeeded' || st === 'retried') return true;
+      }
+      return false;
+    };
+    return [...analysis.states.values()].filter((s) => s.status === 'failed' && !recovered(s.name));
+  }, [analysis, graph]);
 
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
@@ -315,7 +338,7 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
             )}
           />
           <div className="sw-event-details" aria-label="Event details">
-            {ev ? <JsonView label={`Event ${ev.id}: ${ev.type}`} value={{ ...ev, ...(detailsOf(ev) ? {} : {}) }} open={3} /> : <p className="sw-muted sw-pad">Select an event (arrow keys move) to see its details.</p>}
+            {ev ? <JsonView label={`Event ${ev.id}: ${ev.type}`} value={readable(ev)} open={3} /> : <p className="sw-muted sw-pad">Select an event (arrow keys move) to see its details.</p>}
           </div>
         </div>
       </section>
