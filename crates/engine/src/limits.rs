@@ -15,13 +15,10 @@ pub fn exceeds(v: &Value, max: usize) -> bool {
 /// the longest escape (`\u00XX`).
 fn upper_bound(v: &Value, max: usize) -> usize {
     match v {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => 32,
-        Value::String(s) => 2 + 6 * s.len(),
         Value::Array(a) => {
             let mut n = 2;
             for x in a {
-                n += upper_bound(x, max) + 1;
+                n += member_bound(x, max) + 1;
                 if n > max {
                     return n;
                 }
@@ -31,13 +28,33 @@ fn upper_bound(v: &Value, max: usize) -> usize {
         Value::Object(m) => {
             let mut n = 2;
             for (k, x) in m {
-                n += 6 * k.len() + 4 + upper_bound(x, max);
+                n += 6 * k.len() + 4 + member_bound(x, max);
                 if n > max {
                     return n;
                 }
             }
             n
         }
+        scalar => scalar_bound(scalar),
+    }
+}
+
+/// [`upper_bound`] of a member, without a call for scalars (most members are).
+#[inline(always)]
+fn member_bound(v: &Value, max: usize) -> usize {
+    match v {
+        Value::Array(_) | Value::Object(_) => upper_bound(v, max),
+        scalar => scalar_bound(scalar),
+    }
+}
+
+#[inline(always)]
+fn scalar_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 32,
+        Value::String(s) => 2 + 6 * s.len(),
+        Value::Array(_) | Value::Object(_) => 0,
     }
 }
 
@@ -64,6 +81,22 @@ fn serialises_over(v: &Value, max: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_bound_is_never_below_the_text() {
+        let docs = [
+            serde_json::json!(null),
+            serde_json::json!("\u{1}\"\\é"),
+            serde_json::json!([1, -2.5e300, true, [], {}, [[["x"]]]]),
+            serde_json::json!({"k\n": {"a": [null, {"b": "c"}]}, "": 12345678901234567890u64}),
+        ];
+        for doc in docs {
+            let text = serde_json::to_string(&doc).expect("json");
+            assert!(super::upper_bound(&doc, usize::MAX) >= text.len(), "{text}");
+            assert!(!super::exceeds(&doc, text.len()));
+            assert!(super::exceeds(&doc, text.len() - 1));
+        }
+    }
+
     #[test]
     fn counts_bytes() {
         let v = serde_json::json!({"a": "xxxx"});

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use crate::jsonpath::{Path, Root};
+use crate::jsonpath::{Path, Root, member, member_mut};
 use crate::{Error, ParseError};
 
 /// A [`Path`] that identifies exactly one node.
@@ -182,16 +182,24 @@ fn place(node: &mut Value, steps: &[Step<'_>], value: Value) -> Result<Previous,
         let last = i + 1 == steps.len();
         match (step, cur) {
             (Step::Name(name), Value::Object(map)) => {
+                // An existing member is written through: no key to copy or hash.
+                let exists = member(map, name).is_some();
                 if last {
-                    let old = map.insert((*name).to_owned(), value);
+                    let old = match member_mut(map, name).filter(|_| exists) {
+                        Some(slot) => Some(std::mem::replace(slot, value)),
+                        None => map.insert((*name).to_owned(), value),
+                    };
                     return Ok(Previous { created, old });
                 }
-                if created.is_none() && !map.contains_key(*name) {
+                if !exists && created.is_none() {
                     created = Some(i);
                 }
-                cur = map
-                    .entry((*name).to_owned())
-                    .or_insert_with(|| Value::Object(Map::new()));
+                cur = if exists {
+                    member_mut(map, name).ok_or(())?
+                } else {
+                    map.entry((*name).to_owned())
+                        .or_insert_with(|| Value::Object(Map::new()))
+                };
             }
             (Step::Index(index), Value::Array(items)) => {
                 let k = index_in(*index, items.len()).ok_or(())?;
@@ -218,7 +226,7 @@ fn can_place(node: &Value, steps: &[Step<'_>]) -> bool {
         match (step, cur) {
             // Absent so far: everything below will be created.
             (Step::Name(_), None) => {}
-            (Step::Name(name), Some(Value::Object(map))) => cur = map.get(*name),
+            (Step::Name(name), Some(Value::Object(map))) => cur = member(map, name),
             (Step::Index(index), Some(Value::Array(items))) => {
                 match index_in(*index, items.len()) {
                     Some(k) => cur = items.get(k),

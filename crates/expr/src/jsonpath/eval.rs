@@ -86,7 +86,7 @@ pub(crate) fn definite<'a>(
         let fail = |message: String| Err(NotFound { message });
         match seg {
             Segment::Child(Selector::Name(name)) => match cur {
-                Value::Object(map) => match map.get(name) {
+                Value::Object(map) => match member(map, name) {
                     Some(v) => cur = v,
                     None if i == last => {
                         return fail(format!("No results for path: {}", render(root, segments)));
@@ -209,6 +209,31 @@ pub(crate) fn render(root: &str, segments: &[Segment]) -> String {
     out
 }
 
+/// `map.get(name)`, by comparing keys in a small object: cheaper than hashing
+/// the name, and objects in state data are mostly small.
+#[inline]
+pub(crate) fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
+    const SCAN: usize = 8;
+    if map.len() <= SCAN {
+        map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+    } else {
+        map.get(name)
+    }
+}
+
+/// [`member`] for writing.
+#[inline]
+pub(crate) fn member_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Option<&'a mut Value> {
+    const SCAN: usize = 8;
+    if map.len() <= SCAN {
+        map.iter_mut()
+            .find(|(k, _)| k.as_str() == name)
+            .map(|(_, v)| v)
+    } else {
+        map.get_mut(name)
+    }
+}
+
 fn resolve_index(index: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let k = if index < 0 { len + index } else { index };
@@ -262,7 +287,7 @@ fn select<'a>(
     let next = |v: &'a Value, out: &mut Vec<Cow<'a, Value>>| collect(rest, v, env, out);
     match (sel, node) {
         (Selector::Name(n), Value::Object(map)) => {
-            if let Some(v) = map.get(n) {
+            if let Some(v) = member(map, n) {
                 next(v, out);
             }
         }

@@ -5,6 +5,7 @@
 //! error. Any wildcard, slice, union, filter or deep scan makes it *indefinite*:
 //! it selects a JSON array of matches, `[]` when nothing matches.
 mod eval;
+pub(crate) use eval::{member, member_mut};
 mod filter;
 mod parser;
 
