@@ -389,6 +389,10 @@ try {
     await page.keyboard.press('ArrowDown');
     await page.locator('.sw-vrow-selected[aria-rowindex="2"]').waitFor();
     await page.locator('.sw-event-details').getByText(/Event 2:/).waitFor();
+    // States in the graph are reachable with Tab; Enter selects one.
+    await page.locator('.react-flow__node[data-id="Choice"]').focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('tab', { name: 'State: Choice' }).waitFor();
     await page.getByRole('button', { name: /Switch to dark theme/ }).click();
     assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
     await page.screenshot({ path: join(SHOTS, 'execution-dark.png') });

@@ -215,6 +215,10 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
         nodeTypes={nodeTypes}
         colorMode={colorMode}
         onNodeClick={(_, n) => onSelect?.(n.id === START_ID || n.id === END_ID ? undefined : n.id)}
+        onNodesChange={(changes) => {
+          // Keyboard selection (Tab to a state, Enter) arrives as a change.
+          for (const c of changes) if (c.type === 'select' && c.selected && c.id !== selected) onSelect?.(c.id);
+        }}
         onPaneClick={() => {
           setSelectedEdge(undefined);
           onSelect?.(undefined);
