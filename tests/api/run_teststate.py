@@ -3,9 +3,9 @@
 
 Every case under <conformance>/teststate/*.json is one TestState request and
 the response (or error) AWS gave. Cases whose state would call a real service
-(`needs` not empty and no mock) are skipped, as the execution corpus skips
-them. The request is sent as recorded, with the README's stand-ins put back:
-`arn:<partition>:` -> `arn:aws:`, `<region>` -> us-east-1, `<role_arn>` -> a role
+(`needs` not empty, no mock, a Task state tested, and not a refused request) are
+skipped, as the execution corpus skips them. The request is sent as recorded,
+with the README's stand-ins put back: `arn:<partition>:` -> `arn:aws:`, `<region>` -> us-east-1, `<role_arn>` -> a role
 ARN, each `bindings` token -> its value, any other `<token>` -> a literal (in a
 `states:::lambda:<token>` resource, `invoke`). The answer is normalised the other
 way and compared field by field with the recording: the same fields present,
@@ -146,6 +146,19 @@ def first_difference(expected, actual, path=""):
     return f"{path}: {json.dumps(actual)[:200]} expected {json.dumps(expected)[:200]}"
 
 
+def calls_service(case):
+    """Whether answering the case calls a real service: a Task state tested
+    without a mock. Requests AWS refused, and other state types, call nothing."""
+    if case.get("error"):
+        return False
+    request = case["request_normalized"]
+    definition = request["definition"]
+    state = definition
+    if "States" in definition:
+        state = definition["States"].get(request.get("stateName") or definition.get("StartAt"), {})
+    return state.get("Type") == "Task"
+
+
 def run_case(sfn, case):
     """Returns None when the case passes, else the reason."""
     bindings = case.get("bindings") or {}
@@ -193,7 +206,7 @@ def main():
         case = json.loads(f.read_text())
         if args.case and args.case not in case["id"]:
             continue
-        if case.get("needs") and not case.get("mocked"):
+        if case.get("needs") and not case.get("mocked") and calls_service(case):
             skipped += 1
             continue
         try:
