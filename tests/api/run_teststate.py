@@ -5,9 +5,10 @@ Every case under <conformance>/teststate/*.json is one TestState request and
 the response (or error) AWS gave. Cases whose state would call a real service
 (`needs` not empty, no mock, a Task state tested, and not a refused request) are
 skipped, as the execution corpus skips them. The request is sent as recorded,
-with the README's stand-ins put back: `arn:<partition>:` -> `arn:aws:`, `<region>` -> us-east-1, `<role_arn>` -> a role
-ARN, each `bindings` token -> its value, any other `<token>` -> a literal (in a
-`states:::lambda:<token>` resource, `invoke`). The answer is normalised the other
+with the README's stand-ins put back: `arn:<partition>:` -> `arn:aws:`,
+`<region>` -> us-east-1, `<role_arn>` -> a role ARN, each `bindings` token ->
+its value, any other `<token>` -> a literal (in a `states:::lambda:<token>`
+resource, `invoke`). The answer is normalised the other
 way and compared field by field with the recording: the same fields present,
 `<token>` placeholders matching any text, `date` matching any timestamp, JSON
 text compared as JSON (the recording keeps some texts parsed), numbers by value.
