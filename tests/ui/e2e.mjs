@@ -399,6 +399,29 @@ try {
     await page.getByRole('button', { name: /Switch to light theme/ }).click();
   });
 
+  await test('a laptop screen (1280×720): nothing overflows sideways', async () => {
+    await page.setViewportSize({ width: 1280, height: 720 });
+    try {
+      for (const [hash, shot] of [
+        [`#/designer/${encodeURIComponent(machineArn)}`, 'laptop-designer.png'],
+        [`#/executions`, 'laptop-executions.png'],
+      ]) {
+        await page.goto(`${endpoint}/${hash}`);
+        await page.waitForLoadState('networkidle');
+        const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+        assert.ok(scroll <= width, `${hash}: page is ${scroll}px wide in a ${width}px window`);
+        await page.screenshot({ path: join(SHOTS, shot) });
+      }
+      await page.locator('tr[data-execution="broken-order"]').getByRole('link').click();
+      await page.getByTestId('execution-status').waitFor();
+      const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+      assert.ok(scroll <= width, `execution view is ${scroll}px wide`);
+      await page.screenshot({ path: join(SHOTS, 'laptop-execution.png') });
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 900 });
+    }
+  });
+
   await test('a live execution: the graph follows while it runs; Stop', async () => {
     const waiting = { StartAt: 'Hold', States: { Hold: { Type: 'Wait', Seconds: 2, Next: 'Long' }, Long: { Type: 'Wait', Seconds: 600, Next: 'Done' }, Done: { Type: 'Succeed' } } };
     await sfn('CreateStateMachine', { name: 'e2e-waiting', definition: JSON.stringify(waiting), roleArn: ROLE });
