@@ -209,7 +209,12 @@ impl AwsInvoker {
                     Map::new()
                 } else {
                     match serde_json::from_slice(&response.body) {
-                        Ok(Value::Object(m)) => m,
+                        Ok(Value::Object(mut m)) => {
+                            if kind == Kind::Sdk {
+                                timestamps_as_text(&mut m);
+                            }
+                            m
+                        }
                         _ => {
                             return Err(Failure::new(
                                 format!("{}.{}Exception", service.sdk_name, service.sdk_name),
@@ -408,6 +413,46 @@ fn strip_nulls(m: &mut Map<String, Value>) {
             _ => {}
         }
     }
+}
+
+/// AWS JSON services send timestamps as epoch seconds; the SDK's output, as
+/// Step Functions renders it, has ISO 8601 text. Without the service models,
+/// a timestamp is a member named `…Date`, `…Time` or `…Timestamp` whose value
+/// is a number of seconds between 2001 and 2286.
+fn timestamps_as_text(m: &mut Map<String, Value>) {
+    for (k, v) in m.iter_mut() {
+        match v {
+            Value::Number(n)
+                if k.ends_with("Date") || k.ends_with("Time") || k.ends_with("Timestamp") =>
+            {
+                if let Some(secs) = n.as_f64().filter(|s| (1e9..1e10).contains(s))
+                    && let Some(text) = iso_seconds(secs)
+                {
+                    *v = Value::String(text);
+                }
+            }
+            Value::Object(o) => timestamps_as_text(o),
+            Value::Array(items) => {
+                for item in items {
+                    if let Value::Object(o) = item {
+                        timestamps_as_text(o);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `2024-05-01T12:00:00Z`, or with `.123` milliseconds when there are some.
+fn iso_seconds(secs: f64) -> Option<String> {
+    let millis = (secs * 1000.0).round() as i64;
+    let ts = jiff::Timestamp::from_millisecond(millis).ok()?;
+    Some(if millis % 1000 == 0 {
+        ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    } else {
+        ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    })
 }
 
 /// Query-protocol parameters: lists as `Name.member.N`, structures as
@@ -666,6 +711,29 @@ mod tests {
                 "Tags.member.1.Key=k",
                 "Tags.member.1.Value=v",
             ]
+        );
+    }
+
+    #[test]
+    fn json_timestamps_become_iso_text() {
+        let mut m = json!({
+            "KeyMetadata": {"CreationDate": 1_714_564_800.5, "KeyId": "k"},
+            "Items": [{"LastModifiedDate": 1_714_564_800}],
+            "ExecutionTime": 42,
+            "Count": 1_714_564_800
+        })
+        .as_object()
+        .cloned()
+        .unwrap();
+        timestamps_as_text(&mut m);
+        assert_eq!(
+            Value::Object(m),
+            json!({
+                "KeyMetadata": {"CreationDate": "2024-05-01T12:00:00.500Z", "KeyId": "k"},
+                "Items": [{"LastModifiedDate": "2024-05-01T12:00:00Z"}],
+                "ExecutionTime": 42,
+                "Count": 1_714_564_800
+            })
         );
     }
 

@@ -153,6 +153,14 @@ async fn dynamodb_optimized_and_sdk_calls_with_their_error_names() {
     )
     .await;
     assert_eq!(created["TableDescription"]["TableName"], "orders");
+    // Epoch-seconds timestamps come out as ISO 8601 text, as the SDK renders them.
+    let created_at = created["TableDescription"]["CreationDateTime"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{created}"));
+    assert!(
+        created_at.parse::<jiff::Timestamp>().is_ok() && created_at.ends_with('Z'),
+        "{created_at}"
+    );
 
     let item = json!({"id": {"S": "o-1"}, "data": {"S": "HelloWorld"}});
     let put = ok(
