@@ -42,7 +42,7 @@ def write_config(tmp, python):
     extra = "".join(
         f'\n[[functions]]\nname = "{name}"\nruntime = "python3.11"\nhandler = "app.{handler}"\n'
         f'code = "{HANDLERS}"\nenvironment = {{ GREETING = "from-config" }}\n'
-        for name, handler in [("echo", "echo"), ("fail", "fail")]
+        for name, handler in [("echo", "echo"), ("fail", "fail"), ("callback", "callback")]
     )
     path = os.path.join(tmp, "stepwise.toml")
     with open(path, "w") as f:
@@ -140,6 +140,21 @@ def main():
             "Command": ["sh", "-c", "echo 'no such order' >&2; exit 3"]}), {})
         check("a non-zero exit is Process.ExitCode.<n> with the stderr tail",
               d.get("error") == "Process.ExitCode.3" and d.get("cause") == "no such order", d)
+
+        # .waitForTaskToken: the token reaches the process's environment and the
+        # handler's payload; each answers through SendTaskSuccess.
+        send = ("import boto3, os; boto3.client('stepfunctions', endpoint_url=os.environ['EP'], "
+                "region_name='us-east-1', aws_access_key_id='x', aws_secret_access_key='x')"
+                ".send_task_success(taskToken=os.environ['STEPWISE_TASK_TOKEN'], output='{\"built\": true}')")
+        d, events = run_to_end(sfn, "proc-token", task("arn:aws:states:::process:run.waitForTaskToken", {
+            "Command": [args.python, "-c", send], "Environment": {"EP": endpoint}}), {})
+        check("process:run.waitForTaskToken: the process sends the token from STEPWISE_TASK_TOKEN",
+              d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"built": True}
+              and "TaskSubmitted" in [e["type"] for e in events], (d, [e["type"] for e in events]))
+        d, _ = run_to_end(sfn, "lambda-token", task("arn:aws:states:::lambda:invoke.waitForTaskToken", {
+            "FunctionName": "callback", "Payload": {"token.$": "$$.Task.Token", "endpoint": endpoint}}), {})
+        check("lambda:invoke.waitForTaskToken: the handler sends $$.Task.Token",
+              d["status"] == "SUCCEEDED" and json.loads(d["output"]) == {"approved": True}, d)
 
         with open(os.path.join(SAGA, "order-saga.asl.json")) as f:
             saga = json.load(f)
