@@ -42,7 +42,7 @@ def write_config(tmp, python):
     extra = "".join(
         f'\n[[functions]]\nname = "{name}"\nruntime = "python3.11"\nhandler = "app.{handler}"\n'
         f'code = "{HANDLERS}"\nenvironment = {{ GREETING = "from-config" }}\n'
-        for name, handler in [("echo", "echo"), ("fail", "fail"), ("callback", "callback")]
+        for name, handler in [("echo", "echo"), ("fail", "fail"), ("callback", "callback"), ("slow", "slow")]
     )
     path = os.path.join(tmp, "stepwise.toml")
     with open(path, "w") as f:
@@ -50,8 +50,8 @@ def write_config(tmp, python):
     return path
 
 
-def start_server(stepwise, tmp, config, python):
-    log = open(os.path.join(tmp, "serve.log"), "w+")
+def start_server(stepwise, tmp, config, python, log_name="serve.log"):
+    log = open(os.path.join(tmp, log_name), "w+")
     env = dict(os.environ, STEPWISE_PYTHON=python)
     proc = subprocess.Popen([stepwise, "serve", "--port", "0", "--data-dir", os.path.join(tmp, "data"),
                              "--config", config], stdout=log, stderr=subprocess.STDOUT, env=env)
@@ -188,6 +188,37 @@ def main():
               d.get("error") == "OrderNotFulfilled" and entered == ["Validate", "Charge", "Fulfil", "Refund"], (d, entered))
         d, _ = saga_run("invalid", {"orderId": "o-4", "items": []})
         check("saga: an invalid order is rejected", d.get("error") == "OrderRejected", d)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    # A function task in flight when the server is killed runs again after the restart.
+    proc, endpoint = start_server(args.stepwise, tmp, config, args.python, "serve-2.log")
+    sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="x", aws_secret_access_key="x",
+                       config=Config(retries={"max_attempts": 1}))
+    arn = sfn.create_state_machine(name="restart", roleArn=ROLE, definition=json.dumps(
+        task("arn:aws:states:::lambda:invoke", {"FunctionName": "slow", "Payload": {"seconds": 1.5}})))["stateMachineArn"]
+    ex = sfn.start_execution(stateMachineArn=arn, input="{}")["executionArn"]
+    for _ in range(200):
+        types = [e["type"] for e in sfn.get_execution_history(executionArn=ex)["events"]]
+        if "TaskStarted" in types:
+            break
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    proc, endpoint = start_server(args.stepwise, tmp, config, args.python, "serve-3.log")
+    try:
+        sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
+                           aws_access_key_id="x", aws_secret_access_key="x",
+                           config=Config(retries={"max_attempts": 1}))
+        for _ in range(600):
+            d = sfn.describe_execution(executionArn=ex)
+            if d["status"] != "RUNNING":
+                break
+            time.sleep(0.05)
+        check("a function task in flight at kill -9 completes after the restart",
+              d["status"] == "SUCCEEDED" and json.loads(d["output"])["Payload"]["slept"] == 1.5, d)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
