@@ -234,6 +234,22 @@ def main():
           out is not None and out["charge"]["attempts"] == 2 and "shipmentId" in out["shipment"],
           r.stdout + r.stderr[-2000:])
 
+    # Mocks keep precedence: Charge mocked, the other states call the real functions.
+    mocks = os.path.join(tmp, "mocks.json")
+    with open(mocks, "w") as f:
+        json.dump({"StateMachines": {"order-saga": {"TestCases": {"Declined": {"Charge": "Declined"}}}},
+                   "MockedResponses": {"Declined": {"0": {"Throw": {"Error": "PaymentDeclined", "Cause": "mocked"}}}}}, f)
+    r = subprocess.run([args.stepwise, "run", os.path.join(SAGA, "order-saga.asl.json"), "--json",
+                        "--config", os.path.join(SAGA, "stepwise.toml"), "--mocks", mocks, "--case", "Declined",
+                        "--input", "@" + os.path.join(SAGA, "order.json")],
+                       capture_output=True, text=True, env=dict(os.environ, STEPWISE_PYTHON=args.python),
+                       timeout=120)
+    doc = json.loads(r.stdout) if r.stdout.strip().startswith("{") else {}
+    types = [e["type"] for e in doc.get("history", [])]
+    check("stepwise run --config --mocks: mocked states answered by the mock, the rest by functions",
+          doc.get("error") == "PaymentFailed" and "TaskSucceeded" in types
+          and any("mocked" in json.dumps(e) for e in doc.get("history", [])), r.stdout[-2000:] + r.stderr[-2000:])
+
     print(f"{len(passes)} passed, {len(failures)} failed")
     sys.exit(1 if failures else 0)
 
