@@ -329,6 +329,15 @@ def main():
                       Attributes={"RawMessageDelivery": "true"})
         s3.create_bucket(Bucket="receipts")
 
+        # 0. A connection missing its key stops the server at start with a clear message.
+        bad = os.path.join(tmp, "bad.toml")
+        with open(bad, "w") as f:
+            f.write('[[connections]]\nname = "shop"\nauthorization = "api_key"\napi_key_name = "x-api-key"\n')
+        r = subprocess.run([args.stepwise, "serve", "--port", "0", "--data-dir", os.path.join(tmp, "bad-data"),
+                            "--config", bad], capture_output=True, text=True, timeout=30)
+        check("an incomplete connection is refused at start",
+              r.returncode != 0 and "connection 'shop' needs api_key_value" in r.stderr, (r.returncode, r.stderr))
+
         server, endpoint = start_serve(args.stepwise, tmp, config)
         procs.append(server)
         sfn = boto3.client("stepfunctions", endpoint_url=endpoint, region_name="us-east-1",
