@@ -132,10 +132,11 @@ pub(crate) fn template(
     template: &Value,
     input: &Value,
 ) -> Result<Value, Failure> {
-    let plan = exec.plan.clone();
-    match plan.template_for(template) {
-        Some(compiled) => compiled.evaluate(input, &env.scope(), exec.entropy()),
-        None => expr::template::evaluate(template, input, &env.scope(), exec.entropy()),
+    // The plan and the generator are borrowed side by side (no reference count).
+    let entropy = &mut exec.rng;
+    match exec.plan.template_for(template) {
+        Some(compiled) => compiled.evaluate(input, &env.scope(), entropy),
+        None => expr::template::evaluate(template, input, &env.scope(), entropy),
     }
     .map_err(|e| env.expr_failure(e))
 }
