@@ -337,6 +337,13 @@ try {
     assert.equal(await page.locator('.sw-iter.sw-st-succeeded').count(), count('MapIterationSucceeded'));
     assert.ok(count('MapIterationSucceeded') >= 2);
     assert.equal(await page.locator('.sw-iter').count(), count('MapIterationStarted'));
+    // One iteration's events: the failed one reaches Reject, not Accept.
+    await page.locator('.sw-iter.sw-st-failed').click();
+    await page.getByTestId('iteration-filter').waitFor();
+    await page.locator('[data-event-type="MapIterationFailed"]').waitFor();
+    const types = await page.locator('.sw-vrow [data-event-type]').evaluateAll((rows) => rows.map((r) => r.dataset.eventType));
+    assert.deepEqual(types, ['MapIterationStarted', 'ChoiceStateEntered', 'ChoiceStateExited', 'FailStateEntered', 'MapIterationFailed']);
+    await page.getByRole('button', { name: 'Show all events' }).click();
     // The event table: the failure event and its details.
     await page.getByLabel('Filter events').fill('ExecutionFailed');
     await page.locator('[data-event-type="ExecutionFailed"]').click();

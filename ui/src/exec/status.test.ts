@@ -112,5 +112,8 @@ describe('a history recorded from stepwise serve', () => {
     expect(a.stateOfEvent.has(25)).toBe(false);
     expect(a.iterations.get('Each')!.map((i) => i.status)).toEqual(['succeeded', 'failed']);
     expect(a.states.get('Check')!.entries.map((e) => e.input)).toEqual([1, 3]);
+    const inIteration = (i: number) => events.filter((e) => a.iterationOfEvent.get(e.id)?.index === i).map((e) => e.id);
+    expect(inIteration(0)).toEqual([13, 15, 16, 17, 18, 19]);
+    expect(inIteration(1)).toEqual([14, 20, 21, 22, 23]);
   });
 });

@@ -61,6 +61,8 @@ export interface ExecutionAnalysis {
   stateOfEvent: Map<number, string>;
   /** Map state name → its iterations (inline Map). */
   iterations: Map<string, MapIteration[]>;
+  /** The Map iteration each event belongs to (innermost), if any. */
+  iterationOfEvent: Map<number, { map: string; index: number }>;
   /** The event that ended the execution, if any. */
   end?: HistoryEvent;
 }
@@ -98,6 +100,7 @@ export function analyse(events: HistoryEvent[], executionStatus?: string): Execu
   const entryOfEvent = new Map<number, StateEntry>();
   const pendingFailure = new Set<StateEntry>();
   const iterations = new Map<string, MapIteration[]>();
+  const iterationOfEvent = new Map<number, { map: string; index: number }>();
   let end: HistoryEvent | undefined;
   const openFanouts: { kind: string; name: string; entry: StateEntry }[] = [];
 
@@ -112,6 +115,12 @@ export function analyse(events: HistoryEvent[], executionStatus?: string): Execu
 
   for (const e of events) {
     const d = detailsOf(e) ?? {};
+    if (e.type.startsWith('MapIteration') && typeof d.name === 'string' && typeof d.index === 'number') {
+      iterationOfEvent.set(e.id, { map: d.name, index: d.index });
+    } else if (e.previousEventId !== undefined && !FANOUT_END.test(e.type) && !e.type.startsWith('Execution')) {
+      const it = iterationOfEvent.get(e.previousEventId);
+      if (it) iterationOfEvent.set(e.id, it);
+    }
     let name: string | undefined;
     let fanoutEntry: StateEntry | undefined;
     if (e.type.endsWith('StateEntered') || e.type.endsWith('StateExited') || e.type.startsWith('MapIteration')) {
@@ -234,7 +243,7 @@ export function analyse(events: HistoryEvent[], executionStatus?: string): Execu
       if (list[i].status === 'running' && !running) list[i].status = 'aborted';
     }
   }
-  return { states, stateOfEvent, iterations, end };
+  return { states, stateOfEvent, iterations, iterationOfEvent, end };
 }
 
 /** One colour per state: the worst thing that happened to it, a failure first. */

@@ -58,6 +58,7 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
   const [entryIndex, setEntryIndex] = useState(0);
   const [tab, setTab] = useState<'state' | 'io' | 'map'>('io');
   const [filter, setFilter] = useState('');
+  const [iteration, setIteration] = useState<{ map: string; index: number }>();
   const [notice, setNotice] = useState<string>();
   const lastId = useRef(0);
 
@@ -114,9 +115,15 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
 
   const shown = useMemo(() => {
     const f = filter.trim().toLowerCase();
-    if (!f) return events;
-    return events.filter((e) => e.type.toLowerCase().includes(f) || (analysis.stateOfEvent.get(e.id) ?? '').toLowerCase().includes(f));
-  }, [events, filter, analysis]);
+    if (!f && !iteration) return events;
+    return events.filter((e) => {
+      if (iteration) {
+        const it = analysis.iterationOfEvent.get(e.id);
+        if (!it || it.map !== iteration.map || it.index !== iteration.index) return false;
+      }
+      return !f || e.type.toLowerCase().includes(f) || (analysis.stateOfEvent.get(e.id) ?? '').toLowerCase().includes(f);
+    });
+  }, [events, filter, analysis, iteration]);
 
   const start = events.length ? ms(events[0].timestamp) : 0;
   // A Fail state records no failure event: its Error and Cause come from the definition
@@ -234,7 +241,16 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
                 {exec.error ? <JsonView label="Error" value={{ error: exec.error, cause: parse(exec.cause) }} /> : null}
               </div>
             ) : tab === 'map' ? (
-              <MapIterations analysis={analysis} selected={selectedState} onPick={selectState} />
+              <MapIterations
+                analysis={analysis}
+                selected={selectedState}
+                onPick={selectState}
+                current={iteration}
+                onIteration={(it) => {
+                  setIteration(it);
+                  setSelectedEvent(undefined);
+                }}
+              />
             ) : summary && entry ? (
               <div className="sw-pad" data-testid="state-inspector">
                 <h2>
@@ -301,6 +317,14 @@ export default function ExecutionView({ arn, theme }: { arn: string; theme: Them
         <div className="sw-events-head">
           <strong>Events ({events.length.toLocaleString()})</strong>
           <input type="search" placeholder="Filter by type or state" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Filter events" />
+          {iteration ? (
+            <span className="sw-chip" data-testid="iteration-filter">
+              {iteration.map} iteration #{iteration.index}
+              <button type="button" className="sw-link" aria-label="Show all events" onClick={() => setIteration(undefined)}>
+                ✕
+              </button>
+            </span>
+          ) : null}
           {status === 'RUNNING' ? <span className="sw-muted sw-small">live</span> : null}
         </div>
         <div className="sw-events-body">
@@ -367,7 +391,19 @@ function Legend() {
   );
 }
 
-function MapIterations({ analysis, selected, onPick }: { analysis: ReturnType<typeof analyse>; selected?: string; onPick: (n: string) => void }) {
+function MapIterations({
+  analysis,
+  selected,
+  onPick,
+  current,
+  onIteration,
+}: {
+  analysis: ReturnType<typeof analyse>;
+  selected?: string;
+  onPick: (n: string) => void;
+  current?: { map: string; index: number };
+  onIteration: (it: { map: string; index: number }) => void;
+}) {
   const names = [...analysis.iterations.keys()];
   const name = selected && analysis.iterations.has(selected) ? selected : names[0];
   const list = analysis.iterations.get(name) ?? [];
@@ -394,7 +430,14 @@ function MapIterations({ analysis, selected, onPick }: { analysis: ReturnType<ty
       </p>
       <div className="sw-iterations">
         {list.slice(0, 5000).map((it) => (
-          <span key={it.index} className={`sw-iter sw-st-${it.status}`} title={`#${it.index}: ${it.status}`} aria-label={`iteration ${it.index} ${it.status}`} />
+          <button
+            type="button"
+            key={it.index}
+            className={`sw-iter sw-st-${it.status}${current?.map === name && current.index === it.index ? ' sw-iter-current' : ''}`}
+            title={`#${it.index}: ${it.status} — show its events`}
+            aria-label={`iteration ${it.index} ${it.status}`}
+            onClick={() => onIteration({ map: name, index: it.index })}
+          />
         ))}
       </div>
       {list.length > 5000 ? <p className="sw-muted sw-small">First 5,000 shown.</p> : null}
