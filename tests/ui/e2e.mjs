@@ -381,6 +381,19 @@ try {
     await page.getByRole('button', { name: 'Apply' }).click();
     await waitFor('search', async () => JSON.stringify(await rows()) === '["refund-gamma","order-beta"]');
     await page.screenshot({ path: join(SHOTS, 'executions-search.png') });
+    // Through the alias published earlier: only executions started through it.
+    const { executionArn: viaAlias } = await sfn('StartExecution', { stateMachineArn: `${machineArn}:live`, name: 'via-alias', input: '{"go": true}' });
+    await waitFor('alias run', async () => (await sfn('DescribeExecution', { executionArn: viaAlias })).status === 'SUCCEEDED');
+    await page.getByRole('link', { name: 'Clear' }).click();
+    await page.getByLabel('State machine filter').selectOption({ label: 'e2e-flow' });
+    await page.getByLabel('Alias filter').selectOption({ label: 'live' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await waitFor('alias filter', async () => JSON.stringify(await rows()) === '["via-alias"]');
+    await page.getByLabel('Alias filter').selectOption('');
+    await page.getByLabel('Version filter').selectOption({ label: 'v1' });
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await waitFor('version filter', async () => JSON.stringify(await rows()) === '["via-alias"]');
+    await page.getByRole('link', { name: 'Clear' }).click();
     await page.getByLabel('Search input and output').fill('needle-42');
     await page.getByRole('button', { name: 'Apply' }).click();
     await waitFor('search 2', async () => JSON.stringify(await rows()) === '["broken-order"]');

@@ -59,6 +59,22 @@ export default function Executions({ query }: { query: URLSearchParams }) {
     }
   };
 
+  // Versions and aliases of the chosen machine, for the two filters.
+  const [targets, setTargets] = useState<{ versions: string[]; aliases: string[] }>({ versions: [], aliases: [] });
+  useEffect(() => {
+    if (!form.stateMachineArn) {
+      setTargets({ versions: [], aliases: [] });
+      return;
+    }
+    Promise.all([
+      all<any>('ListStateMachineVersions', { stateMachineArn: form.stateMachineArn }, 'stateMachineVersions'),
+      all<any>('ListStateMachineAliases', { stateMachineArn: form.stateMachineArn }, 'stateMachineAliases'),
+    ]).then(
+      ([v, a]) => setTargets({ versions: v.map((x) => x.stateMachineVersionArn), aliases: a.map((x) => x.stateMachineAliasArn) }),
+      () => setTargets({ versions: [], aliases: [] }),
+    );
+  }, [form.stateMachineArn]);
+
   useEffect(() => {
     load();
     all<any>('ListStateMachines', { maxResults: 1000 }, 'stateMachines').then(setMachines, () => undefined);
@@ -121,12 +137,34 @@ export default function Executions({ query }: { query: URLSearchParams }) {
           <input {...field('startedBefore')} type="datetime-local" />
         </label>
         <label className="sw-field">
-          <span>Version ARN</span>
-          <input {...field('versionArn')} placeholder="…:stateMachine:name:1" />
+          <span>Version</span>
+          {form.stateMachineArn ? (
+            <select {...field('versionArn')} aria-label="Version filter">
+              <option value="">any</option>
+              {targets.versions.map((v) => (
+                <option key={v} value={v}>
+                  v{v.split(':').pop()}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input {...field('versionArn')} placeholder="version ARN (or pick a machine)" aria-label="Version filter" />
+          )}
         </label>
         <label className="sw-field">
-          <span>Alias ARN</span>
-          <input {...field('aliasArn')} placeholder="…:stateMachine:name:alias" />
+          <span>Alias</span>
+          {form.stateMachineArn ? (
+            <select {...field('aliasArn')} aria-label="Alias filter">
+              <option value="">any</option>
+              {targets.aliases.map((a) => (
+                <option key={a} value={a}>
+                  {a.split(':').pop()}
+                </option>
+              ))}
+            </select>
+          ) : (
+            <input {...field('aliasArn')} placeholder="alias ARN (or pick a machine)" aria-label="Alias filter" />
+          )}
         </label>
         <div className="sw-filter-buttons">
           <button type="submit" className="sw-button sw-primary">
