@@ -193,6 +193,7 @@ try {
     await page.getByTestId('problems').getByText('/States/Pass/Next').waitFor();
     await page.locator('.cm-lintRange-error').first().waitFor();
     await page.locator('.react-flow__node[data-id="Pass"] .sw-node-problems').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'designer-diagnostics.png') });
     // Invalid JSON: shown inline, the graph keeps the last good definition.
     await page.keyboard.type(',,');
     await page.getByTestId('problems').getByText(/Invalid JSON/).waitFor();
