@@ -16,6 +16,8 @@ use expr::reference::ReferencePath;
 use expr::template::Compiled;
 use serde_json::Value;
 
+use crate::task::ResourceKind;
+
 /// A graph with its nested graphs resolved, so that starting a branch or an
 /// iteration costs a reference count, not a copy.
 #[derive(Debug)]
@@ -70,6 +72,8 @@ pub struct Plan {
     jsonata: FastMap<(usize, usize), Expression>,
     /// States (by address) none of whose fields can read the context object.
     context_free: HashSet<usize, BuildHasherDefault<FastHasher>>,
+    /// Task states' resource kinds, by the address of their `Resource`.
+    resource_kinds: FastMap<usize, ResourceKind>,
     /// A context object given whole (TestState's `context`) instead of the built one.
     pub(crate) fixed_context: Option<serde_json::Value>,
 }
@@ -144,6 +148,7 @@ impl Plan {
             references: FastMap::default(),
             jsonata: FastMap::default(),
             context_free: HashSet::default(),
+            resource_kinds: FastMap::default(),
             fixed_context: None,
         };
         plan.root = plan.build(&definition.graph);
@@ -177,6 +182,10 @@ impl Plan {
     }
 
     fn compile_state(&mut self, state: &State) {
+        if let StateKind::Task(t) = &state.kind {
+            self.resource_kinds
+                .insert(address(&t.resource), ResourceKind::of(&t.resource));
+        }
         let jsonpath = state.language(self.definition.query_language) == QueryLanguage::JsonPath;
         if !jsonpath {
             self.compile_jsonata_state(state);
@@ -325,6 +334,14 @@ impl Plan {
 
     pub(crate) fn reference_for(&self, text: &String) -> Option<&ReferencePath> {
         self.references.get(&address(text))
+    }
+
+    /// What kind of integration a Task's `Resource` (in this plan) names.
+    pub(crate) fn resource_kind(&self, resource: &String) -> ResourceKind {
+        match self.resource_kinds.get(&address(resource)) {
+            Some(kind) => kind.clone(),
+            None => ResourceKind::of(resource),
+        }
     }
 
     /// Whether evaluating this state may read `$$`.

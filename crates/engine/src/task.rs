@@ -164,7 +164,7 @@ fn prepare(
     task: &Task,
     active: &Active,
 ) -> Result<Scheduled, Failure> {
-    let kind = ResourceKind::of(&task.resource);
+    let kind = exec.plan.resource_kind(&task.resource);
     // Activities get a token too: the worker answers with it.
     let token = (task.resource.ends_with(".waitForTaskToken") || kind == ResourceKind::Activity)
         .then(|| exec.entropy().uuid());
