@@ -201,6 +201,20 @@ try {
     for (let i = 0; i < 2 + '"Nowhere"'.length; i++) await page.keyboard.press('Backspace');
     await page.keyboard.type('"Choice"');
     await page.getByTestId('validation').getByText('valid').waitFor();
+    // Drag the Default arrow's end onto another state: only Default changes; Undo restores it.
+    await settled();
+    const end = await page.locator('.react-flow__edge.sw-edge-default .react-flow__edgeupdater-target').boundingBox();
+    const to = await node('Pass 2').locator('.react-flow__handle[data-handleid="in"]').boundingBox();
+    await page.mouse.move(end.x + end.width / 2, end.y + end.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(to.x + 30, to.y - 20, { steps: 5 });
+    await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await waitFor('Default moved', async () => (await editorJson()).States.Choice.Default === 'Pass 2');
+    assert.equal((await editorJson()).States.Choice.Choices[0].Next, 'Pass 2');
+    await page.getByRole('button', { name: 'Undo' }).click();
+    await waitFor('Default back', async () => (await editorJson()).States.Choice.Default === 'Skip');
+    await page.getByTestId('validation').getByText('valid').waitFor();
     await page.screenshot({ path: join(SHOTS, 'designer-editing.png') });
   });
 

@@ -304,3 +304,12 @@ export function addBranch(def: Json, container: Path, name: string): Json {
 export function blankDefinition(): JsonObject {
   return { Comment: 'A new state machine', StartAt: '', States: {} };
 }
+
+/** Points the transition at `path` (a `…/Next` or `…/Default`) at another state of the same container. */
+export function retarget(def: Json, path: Path, target: string): Json {
+  const owner = getAt(def, path.slice(0, -1));
+  if (!isObject(owner) || typeof owner[path[path.length - 1] as string] !== 'string') return def;
+  const out = clone(def);
+  (getAt(out, path.slice(0, -1)) as JsonObject)[path[path.length - 1] as string] = target;
+  return out;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { END_ID, START_ID, parseLocation, stateAt, toGraph } from './graph';
-import { addState, connect, deleteState, removeEdge, renameState, blankDefinition, addBranch } from './edit';
+import { addState, connect, deleteState, removeEdge, renameState, blankDefinition, addBranch, retarget } from './edit';
 import { locate, parseErrorAt } from './jsonpos';
 import { layout, shapeKey } from './layout';
 
@@ -143,6 +143,10 @@ describe('graph edits → ASL', () => {
     const inner = (par.def as any).States[par.name].Branches[0];
     expect(inner.States[inner.StartAt].Type).toBe('Pass');
     expect((addBranch(machine, [], 'Big') as any).States.Big.Branches.length).toBe(3);
+    // Moving an edge's end keeps the rule it belongs to.
+    const moved: any = retarget(machine, rule.path!, 'Oops');
+    expect(moved.States.Route.Choices[0]).toEqual({ Variable: '$.n', NumericGreaterThan: 10, Next: 'Oops' });
+    expect(retarget(machine, ['States', 'Nope', 'Next'], 'Oops')).toBe(machine);
   });
 });
 

@@ -98,6 +98,7 @@ export interface FlowProps {
   onConnect?: (c: Connection) => void;
   onDeleteNodes?: (ids: string[]) => void;
   onDeleteEdges?: (ids: string[]) => void;
+  onReconnect?: (edgeId: string, c: Connection) => void;
   onDropItem?: (item: string, parentId: string | undefined) => void;
   colorMode: 'light' | 'dark';
 }
@@ -110,7 +111,7 @@ export default function FlowCanvas(props: FlowProps) {
   );
 }
 
-function Inner({ graph, statuses, problems, selected, onSelect, editable = false, onConnect, onDeleteNodes, onDeleteEdges, onDropItem, colorMode }: FlowProps) {
+function Inner({ graph, statuses, problems, selected, onSelect, editable = false, onConnect, onDeleteNodes, onDeleteEdges, onReconnect, onDropItem, colorMode }: FlowProps) {
   const [boxes, setBoxes] = useState<Map<string, Box>>();
   const [laidOut, setLaidOut] = useState<Graph>();
   const [selectedEdge, setSelectedEdge] = useState<string>();
@@ -177,6 +178,7 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
       className: `sw-edge sw-edge-${e.kind}`,
       markerEnd: { type: MarkerType.ArrowClosed },
       deletable: editable && e.kind !== 'end',
+      reconnectable: editable && e.kind !== 'end' && e.kind !== 'start' ? ('target' as const) : false,
       selectable: editable && e.kind !== 'end',
       zIndex: 1,
       selected: e.id === selectedEdge,
@@ -227,6 +229,8 @@ function Inner({ graph, statuses, problems, selected, onSelect, editable = false
         onConnect={(c) => onConnect?.(c)}
         onNodesDelete={(ns) => onDeleteNodes?.(ns.map((n) => n.id))}
         onEdgesDelete={(es) => onDeleteEdges?.(es.map((e) => e.id))}
+        edgesReconnectable={editable}
+        onReconnect={(old, c) => onReconnect?.(old.id, c)}
         deleteKeyCode={editable ? ['Delete', 'Backspace'] : null}
         nodesDraggable={false}
         nodesConnectable={editable}

@@ -7,7 +7,7 @@ import FlowCanvas from '../components/FlowCanvas';
 import CodeEditor, { type EditorDiagnostic } from '../components/CodeEditor';
 import Inspector from './Inspector';
 import { type Json, type JsonObject, type Path, getAt, isObject, parseLocation, processorKey, stateAt, toGraph, START_ID } from '../asl/graph';
-import { PALETTE, addBranch, addState, blankDefinition, connect, deleteState, isJsonata, removeEdge, renameState, replaceState, allNames } from '../asl/edit';
+import { PALETTE, addBranch, addState, blankDefinition, connect, deleteState, isJsonata, removeEdge, renameState, replaceState, allNames, retarget } from '../asl/edit';
 import { locate, parseErrorAt } from '../asl/jsonpos';
 import { all, ApiError, arnName, fmtDate, sfn } from '../api';
 import { go, href, type Theme } from '../App';
@@ -223,6 +223,15 @@ export default function Designer({ arn, theme }: { arn?: string; theme: Theme })
     apply(d);
   };
 
+  // Dragging an edge's arrow end to another state of the same container.
+  const onReconnect = (edgeId: string, c: Connection) => {
+    const e = graph.edges.find((x) => x.id === edgeId);
+    const t = nodeById.get(c.target);
+    const s = nodeById.get(e?.source ?? '');
+    if (!e?.path || !t || t.kind !== 'state' || !s || !samePath(s.container, t.container)) return;
+    apply(retarget(def, e.path, t.name!));
+  };
+
   const sel = selected ? nodeById.get(selected) : undefined;
   const selState = sel?.kind === 'state' ? getAt(def, [...sel.container!, 'States', sel.name!]) : undefined;
   const siblings = sel?.kind === 'state' ? Object.keys((getAt(def, [...sel.container!, 'States']) as JsonObject) ?? {}) : [];
@@ -329,6 +338,7 @@ export default function Designer({ arn, theme }: { arn?: string; theme: Theme })
           onConnect={onConnect}
           onDeleteNodes={onDeleteNodes}
           onDeleteEdges={onDeleteEdges}
+          onReconnect={onReconnect}
           onDropItem={addItem}
           colorMode={theme}
         />
