@@ -86,3 +86,49 @@ impl engine::simulate::Invoker for Blocking {
         self.rt.block_on(self.router.invoke(request.clone()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Config> {
+        let dir = tempfile_dir();
+        std::fs::create_dir_all(dir.join("fns")).unwrap();
+        let path = dir.join("stepwise.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(&path)
+    }
+
+    fn tempfile_dir() -> PathBuf {
+        let n = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::env::temp_dir().join(format!("stepwise-integrations-{}-{n}", std::process::id()))
+    }
+
+    #[test]
+    fn functions_from_the_config_file() {
+        // Keys of `serve` are ignored here; code is relative to the file.
+        let c = load(
+            "port = 1\n[[functions]]\nname = \"f\"\nruntime = \"python3.12\"\nhandler = \"app.h\"\ncode = \"fns\"\ntimeout = 2.5\n",
+        )
+        .unwrap();
+        assert_eq!(c.functions.len(), 1);
+        assert_eq!(c.functions[0].timeout_seconds(), 2.5);
+        let base = c.base.clone();
+        assert!(router(c, "us-east-1", "123456789012").is_ok());
+        let _ = std::fs::remove_dir_all(base);
+        // A misspelt key or an unknown runtime is an error at start.
+        let e = load("[[functions]]\nname = \"f\"\nruntme = \"python3.12\"\n")
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(e.contains("runtme"), "{e}");
+        let c = load("[[functions]]\nname = \"f\"\nruntime = \"cobol\"\ncode = \"fns\"\n").unwrap();
+        let e = router(c, "us-east-1", "123456789012")
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(e.contains("unknown runtime 'cobol'"), "{e}");
+    }
+}

@@ -180,6 +180,14 @@ impl Functions {
                 code.display()
             ))
         })?;
+        if !["python", "nodejs", "provided"]
+            .iter()
+            .any(|p| runtime.starts_with(p))
+        {
+            return Err(ConfigError(format!(
+                "function '{name}': unknown runtime '{runtime}' (python3.x, nodejs…, provided…)"
+            )));
+        }
         let handler = c.handler.clone().unwrap_or_default();
         let needs_handler = !runtime.starts_with("provided");
         if needs_handler && !handler.contains('.') {

@@ -422,7 +422,11 @@ fn describe(status: std::process::ExitStatus) -> String {
 async fn forward(stream: impl AsyncRead + Unpin, name: String) {
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        eprintln!("[{name}] {line}");
+        // awslambdaric writes a multi-line record as one line with `\r` between
+        // its lines (one CloudWatch event); print them as lines.
+        for part in line.split('\r') {
+            eprintln!("[{name}] {part}");
+        }
     }
 }
 
