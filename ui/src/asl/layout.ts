@@ -1,7 +1,7 @@
 // Automatic layout with elkjs: layered, top to bottom, groups (Parallel
 // branches, Map processors) laid out inside their parents.
 
-import ELK, { type ElkNode, type ElkExtendedEdge } from 'elkjs/lib/elk.bundled.js';
+import type { ELK, ElkNode, ElkExtendedEdge } from 'elkjs/lib/elk-api.js';
 import type { Graph } from './graph';
 
 export const NODE_W = 200;
@@ -15,7 +15,21 @@ export interface Box {
   height: number;
 }
 
-const elk = new ELK();
+// In the browser ELK runs in a Web Worker (the page stays responsive while a big
+// machine is laid out, and the main bundle stays small); elsewhere (unit tests)
+// in-process.
+let engine: Promise<ELK> | undefined;
+function elk(): Promise<ELK> {
+  engine ??= (async () => {
+    if (typeof Worker !== 'undefined') {
+      const [{ default: Api }, { default: workerUrl }] = await Promise.all([import('elkjs/lib/elk-api.js'), import('elkjs/lib/elk-worker.min.js?url')]);
+      return new Api({ workerUrl });
+    }
+    const { default: Bundled } = await import('elkjs/lib/elk.bundled.js');
+    return new Bundled();
+  })();
+  return engine;
+}
 
 const LAYOUT = {
   'elk.algorithm': 'layered',
@@ -85,7 +99,7 @@ async function elkLayout(graph: Graph): Promise<Map<string, Box>> {
     (container.edges ??= []).push(edge);
   }
   const out = new Map<string, Box>();
-  const result = await elk.layout(root);
+  const result = await (await elk()).layout(root);
   const visit = (n: ElkNode) => {
     for (const c of n.children ?? []) {
       out.set(c.id, { x: c.x ?? 0, y: c.y ?? 0, width: c.width ?? NODE_W, height: c.height ?? NODE_H });
