@@ -87,11 +87,33 @@ impl Default for HttpClient {
     }
 }
 
+/// The certificates of a PEM file (`SSL_CERT_FILE`): extra roots to trust,
+/// e.g. a local CA for an HTTPS endpoint on the developer's machine.
+pub fn read_roots(path: &std::path::Path) -> Result<Vec<Vec<u8>>, String> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let pem =
+        std::fs::read(path).map_err(|e| format!("could not read '{}': {e}", path.display()))?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .map(|c| c.map(|c| c.to_vec()))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("'{}' is not a PEM certificate file: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("'{}' holds no certificate", path.display()));
+    }
+    Ok(certs)
+}
+
 impl HttpClient {
     /// A client whose requests give up after `timeout` and whose response
     /// bodies may hold at most `max_body` bytes.
     pub fn new(timeout: Duration, max_body: usize) -> HttpClient {
-        let tls = rustls_config();
+        HttpClient::with_roots(timeout, max_body, &[])
+    }
+
+    /// As [`HttpClient::new`], also trusting the DER certificates `extra_roots`.
+    pub fn with_roots(timeout: Duration, max_body: usize, extra_roots: &[Vec<u8>]) -> HttpClient {
+        let tls = rustls_config(extra_roots);
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_connect_timeout(Some(timeout));
@@ -183,10 +205,15 @@ fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-fn rustls_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore {
+fn rustls_config(extra_roots: &[Vec<u8>]) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    for der in extra_roots {
+        // Unusable certificates were refused when the file was read; one that
+        // still fails here is skipped rather than stopping every call.
+        let _ = roots.add(rustls::pki_types::CertificateDer::from(der.clone()));
+    }
     rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
         rustls::crypto::ring::default_provider(),
     ))

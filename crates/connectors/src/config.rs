@@ -116,6 +116,9 @@ pub struct Settings {
     /// Credentials when a service names none (`AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`).
     pub default_credentials: Option<Credentials>,
+    /// Certificates (DER) trusted besides the built-in roots: those of the
+    /// PEM file `SSL_CERT_FILE` names.
+    pub extra_roots: Vec<Vec<u8>>,
 }
 
 impl Settings {
@@ -135,11 +138,17 @@ impl Settings {
             }),
             _ => None,
         };
+        let extra_roots = match var("SSL_CERT_FILE") {
+            Some(path) => crate::client::read_roots(std::path::Path::new(&path))
+                .map_err(|e| format!("SSL_CERT_FILE: {e}"))?,
+            None => Vec::new(),
+        };
         let s = Settings {
             connections,
             services,
             region: region.into(),
             default_credentials,
+            extra_roots,
         };
         s.check()?;
         Ok(s)
@@ -191,6 +200,7 @@ mod tests {
             services: f.services,
             region: "us-east-1".into(),
             default_credentials: None,
+            extra_roots: Vec::new(),
         };
         s.check().map(|()| s)
     }

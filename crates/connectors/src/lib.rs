@@ -32,7 +32,11 @@ pub const AWS_PREFIXES: &[&str] = &[
 
 /// `router` with the HTTP task and the AWS service integrations added.
 pub fn register(router: runtime::Router, settings: &Settings) -> runtime::Router {
-    let client = HttpClient::default();
+    let client = HttpClient::with_roots(
+        std::time::Duration::from_secs(60),
+        16 * 1024 * 1024,
+        &settings.extra_roots,
+    );
     let http = Arc::new(HttpInvoker::new(
         client.clone(),
         settings.connections.clone(),

@@ -91,6 +91,7 @@ fn invoker(endpoint: &str) -> AwsInvoker {
             secret_access_key: "moto-secret".into(),
             session_token: None,
         }),
+        extra_roots: Vec::new(),
     };
     AwsInvoker::new(HttpClient::default(), &settings)
 }

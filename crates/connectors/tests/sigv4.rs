@@ -122,6 +122,7 @@ fn invoker(endpoint: &str, id: &str, secret: &str, token: Option<&str>) -> AwsIn
         services,
         region: "eu-west-1".into(),
         default_credentials: None,
+        extra_roots: Vec::new(),
     };
     AwsInvoker::new(HttpClient::default(), &settings)
 }
