@@ -17,6 +17,12 @@ pub(crate) struct Inner {
     pub config: RuntimeConfig,
     /// The running Standard executions held in memory, by ARN.
     pub actors: Mutex<HashMap<String, Arc<Actor>>>,
+    /// One gate per execution being rebuilt from its journal, so concurrent
+    /// loads of it yield one actor (`recovery::load`).
+    pub loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Running executions whose replay disagreed with their history: not
+    /// rebuilt again (the mismatch was reported once).
+    pub unresumable: Mutex<HashSet<String>>,
     /// Executions whose inbox a delivery task is draining now.
     pub delivering: Mutex<HashSet<String>>,
     /// RedriveExecution client tokens: (execution, token) → redrive date.
@@ -41,6 +47,8 @@ pub(crate) struct Counters {
     pub recovered: AtomicU64,
     pub replay_mismatches: AtomicU64,
     pub commit_failures: AtomicU64,
+    pub evictions: AtomicU64,
+    pub rebuilds: AtomicU64,
 }
 
 impl Counters {
@@ -66,6 +74,8 @@ impl Inner {
             store,
             config,
             actors: Mutex::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
+            unresumable: Mutex::new(HashSet::new()),
             delivering: Mutex::new(HashSet::new()),
             redrive_tokens: Mutex::new(HashMap::new()),
             express: Mutex::new(HashSet::new()),

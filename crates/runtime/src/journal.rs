@@ -61,6 +61,9 @@ pub(crate) struct ActorState {
     /// The last `now` handed to the engine (time never runs backwards for it).
     pub last_now: i64,
     pub ended: bool,
+    /// Dropped from memory while it waits on timers only: whoever still holds
+    /// this actor must load the execution again (it is rebuilt from its journal).
+    pub evicted: bool,
 }
 
 impl ActorState {
@@ -74,6 +77,7 @@ impl ActorState {
             started_at: now,
             last_now: now,
             ended: false,
+            evicted: false,
         }
     }
 

@@ -129,8 +129,13 @@ pub struct Stats {
     pub replay_mismatches: u64,
     /// Transitions whose commit failed (the execution was rebuilt).
     pub commit_failures: u64,
-    /// Standard executions held in memory now.
+    /// Standard executions held in memory now (those waiting on timers only
+    /// are evicted and rebuilt from their journal when woken).
     pub running: usize,
+    /// Actors dropped from memory while their execution waited on timers only.
+    pub evictions: u64,
+    /// Evicted executions rebuilt from their journal on demand.
+    pub rebuilds: u64,
 }
 
 /// The execution driver; share it as `Arc<Runtime>`.
@@ -356,6 +361,8 @@ impl Runtime {
             replay_mismatches: s.replay_mismatches.load(Ordering::Relaxed),
             commit_failures: s.commit_failures.load(Ordering::Relaxed),
             running: lock(&self.inner.actors).len(),
+            evictions: s.evictions.load(Ordering::Relaxed),
+            rebuilds: s.rebuilds.load(Ordering::Relaxed),
         }
     }
 }

@@ -38,16 +38,70 @@ pub(crate) async fn recover_all(inner: &Arc<Inner>) -> Result<usize> {
     Ok(resumed)
 }
 
-/// Rebuilds one execution and puts it back to work; `false` if it was not
-/// resumed (not running, or its replay disagreed with its history).
+/// Rebuilds one execution and puts it back to work (its unrecorded tasks are
+/// invoked again; one that waits on timers only is evicted again at once);
+/// `false` if it was not resumed (already in memory, not running, or its replay
+/// disagreed with its history).
 pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<bool> {
     if inner.actor(arn).is_some() {
         return Ok(false);
     }
-    let owned = arn.to_string();
-    let state = inner.store(move |s| s.execution_state(&owned)).await?;
-    if state.status != store::ExecutionStatus::Running {
+    let Some(actor) = load(inner, arn).await? else {
         return Ok(false);
+    };
+    Counters::bump(&inner.stats.recovered);
+    {
+        let mut st = actor.state.lock().await;
+        crate::standard::evict_if_idle(inner, &actor, &mut st);
+    }
+    // Timers that fired into the inbox before the crash are picked up by the
+    // timer loop's inbox sweep.
+    inner.timer_wake.notify_one();
+    Ok(true)
+}
+
+/// The actor of a running execution: the one in memory, or rebuilt from the
+/// journal (an evicted execution). `None` if it is not running (or unknown),
+/// or cannot be resumed. Concurrent loads of one execution wait for one
+/// rebuild and get the same actor.
+pub(crate) async fn load(inner: &Arc<Inner>, arn: &str) -> Result<Option<Arc<Actor>>> {
+    if let Some(actor) = inner.actor(arn) {
+        return Ok(Some(actor));
+    }
+    if lock(&inner.unresumable).contains(arn) {
+        return Ok(None);
+    }
+    let gate = Arc::clone(lock(&inner.loading).entry(arn.to_string()).or_default());
+    let result = {
+        let _held = gate.lock().await;
+        match inner.actor(arn) {
+            Some(actor) => Ok(Some(actor)),
+            None => rebuild(inner, arn).await,
+        }
+    };
+    {
+        // Gates are cloned under this lock: two references (the map's and
+        // ours) mean no one else waits on it.
+        let mut loading = lock(&inner.loading);
+        if Arc::strong_count(&gate) == 2 && loading.get(arn).is_some_and(|g| Arc::ptr_eq(g, &gate))
+        {
+            loading.remove(arn);
+        }
+    }
+    result
+}
+
+/// Replays the journal, checks it against the history, puts the actor in
+/// memory and invokes its unrecorded tasks. Called under the load gate.
+async fn rebuild(inner: &Arc<Inner>, arn: &str) -> Result<Option<Arc<Actor>>> {
+    let owned = arn.to_string();
+    let state = match inner.store(move |s| s.execution_state(&owned)).await {
+        Ok(state) => state,
+        Err(Error::Store(store::Error::NotFound { .. })) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if state.status != store::ExecutionStatus::Running {
+        return Ok(None);
     }
     let journal = read_journal(inner, arn).await?;
     let history = read_history(inner, arn).await?;
@@ -59,10 +113,11 @@ pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<bool> {
     };
     if let Some(diff) = first_difference(&replayed, &history) {
         Counters::bump(&inner.stats.replay_mismatches);
+        lock(&inner.unresumable).insert(arn.to_string());
         eprintln!(
             "stepwise runtime: REPLAY MISMATCH for {arn}: {diff}; the execution is not resumed"
         );
-        return Ok(false);
+        return Ok(None);
     }
     st.version = state.version;
     let pending = st.pending_invocations();
@@ -70,15 +125,19 @@ pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<bool> {
         arn: arn.to_string(),
         state: tokio::sync::Mutex::new(st),
     });
-    lock(&inner.actors).insert(arn.to_string(), actor);
-    Counters::bump(&inner.stats.recovered);
+    {
+        let mut actors = lock(&inner.actors);
+        if let Some(other) = actors.get(arn) {
+            // Started or redriven meanwhile: that one is current.
+            return Ok(Some(Arc::clone(other)));
+        }
+        actors.insert(arn.to_string(), Arc::clone(&actor));
+    }
+    Counters::bump(&inner.stats.rebuilds);
     for req in pending {
         crate::standard::dispatch(inner, arn, req);
     }
-    // Timers that fired into the inbox before the crash are picked up by the
-    // timer loop's inbox sweep.
-    inner.timer_wake.notify_one();
-    Ok(true)
+    Ok(Some(actor))
 }
 
 pub(crate) async fn read_journal(inner: &Arc<Inner>, arn: &str) -> Result<Vec<Entry>> {

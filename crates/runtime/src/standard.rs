@@ -80,6 +80,7 @@ pub(crate) async fn start_linked(
     first.journal = Some(journal_text(&Entry::Start(Box::new(facts)))?);
     let invoke = state.absorb(&arn, &decision, &mut first);
     let timers_added = !first.timers_add.is_empty() || !first.inbox_add.is_empty();
+    let resident = wakes_soon(&first, now);
     let actor = Arc::new(Actor {
         arn: arn.clone(),
         state: tokio::sync::Mutex::new(state),
@@ -114,6 +115,8 @@ pub(crate) async fn start_linked(
             guard.version = 1;
             if guard.ended {
                 lock(&inner.actors).remove(&arn);
+            } else if !resident {
+                evict_if_idle(inner, &actor, &mut guard);
             }
             drop(guard);
             if timers_added {
@@ -175,8 +178,49 @@ pub(crate) async fn apply(
     input: Input,
     inbox: Vec<i64>,
 ) -> Result<Applied> {
-    let mut st = actor.state.lock().await;
-    apply_locked(inner, actor, &mut st, input, inbox).await
+    let mut actor = Arc::clone(actor);
+    loop {
+        let mut st = actor.state.lock().await;
+        if !st.evicted {
+            return apply_locked(inner, &actor, &mut st, input, inbox).await;
+        }
+        drop(st);
+        match crate::recovery::load(inner, &actor.arn).await? {
+            Some(fresh) => actor = fresh,
+            None => return Ok(Applied::NotRunning),
+        }
+    }
+}
+
+/// Keep an execution whose next timer is this close in memory: rebuilding it
+/// would cost more than it saves.
+const RESIDENT_WAIT_MS: i64 = 2_000;
+
+/// True if `t` arms a timer that fires within [`RESIDENT_WAIT_MS`].
+fn wakes_soon(t: &Transition, now: i64) -> bool {
+    t.timers_add
+        .iter()
+        .any(|timer| timer.fire_at - now < RESIDENT_WAIT_MS)
+}
+
+/// Drops a running execution that waits on timers only (no task, token,
+/// activity or child execution in flight) from memory: a waiting execution
+/// costs rows, not memory. The next input rebuilds it from its journal
+/// ([`crate::recovery::load`]); holders of this actor see `evicted` and load
+/// again. Call with the actor's lock held, after its last commit.
+pub(crate) fn evict_if_idle(inner: &Inner, actor: &Arc<Actor>, st: &mut ActorState) {
+    if st.ended || st.evicted || !st.tasks.is_empty() {
+        return;
+    }
+    let mut actors = lock(&inner.actors);
+    if actors
+        .get(&actor.arn)
+        .is_some_and(|a| Arc::ptr_eq(a, actor))
+    {
+        actors.remove(&actor.arn);
+        st.evicted = true;
+        Counters::bump(&inner.stats.evictions);
+    }
 }
 
 pub(crate) async fn apply_locked(
@@ -188,6 +232,14 @@ pub(crate) async fn apply_locked(
 ) -> Result<Applied> {
     if st.ended {
         return Ok(Applied::NotRunning);
+    }
+    if st.evicted {
+        // Only `apply` and `deliver_inbox` reach an evicted actor (it has no
+        // tasks for the activity paths to find); they load it again first.
+        return Err(Error::Internal(format!(
+            "{} was evicted; load it again",
+            actor.arn
+        )));
     }
     let now = now_ms().max(st.last_now);
     st.last_now = now;
@@ -202,6 +254,7 @@ pub(crate) async fn apply_locked(
     let decision = st.exec.handle(input, now);
     let invoke = st.absorb(arn, &decision, &mut t);
     let timers_added = !t.timers_add.is_empty() || !t.inbox_add.is_empty();
+    let resident = wakes_soon(&t, now);
     let result = inner.store(move |s| s.commit(vec![t])).await;
     match result {
         Ok(outcomes) => match outcomes.first() {
@@ -218,6 +271,8 @@ pub(crate) async fn apply_locked(
         if actors.get(arn).is_some_and(|a| Arc::ptr_eq(a, actor)) {
             actors.remove(arn);
         }
+    } else if !resident {
+        evict_if_idle(inner, actor, st);
     }
     if timers_added {
         inner.timer_wake.notify_one();
@@ -263,7 +318,7 @@ async fn fail_commit(
 
 /// Feeds an input to a running execution; a finished or unknown one ignores it.
 pub(crate) async fn deliver(inner: &Arc<Inner>, arn: &str, input: Input) -> Result<Applied> {
-    match inner.actor(arn) {
+    match crate::recovery::load(inner, arn).await? {
         Some(actor) => apply(inner, &actor, input, Vec::new()).await,
         None => Ok(Applied::NotRunning),
     }
@@ -306,32 +361,50 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
 /// Hands an execution's visible inbox rows (fired timers, …) to it, in order.
 /// Rows of an execution that is no longer running are consumed without effect.
 pub(crate) async fn deliver_inbox(inner: &Arc<Inner>, arn: &str) -> Result<()> {
-    let Some(actor) = inner.actor(arn) else {
-        return discard_inbox(inner, arn).await;
-    };
-    let mut st = actor.state.lock().await;
-    loop {
-        let owned = arn.to_string();
-        let rows = inner.store(move |s| s.inbox(&owned, now_ms())).await?;
-        if rows.is_empty() {
-            return Ok(());
+    'load: loop {
+        let Some(actor) = crate::recovery::load(inner, arn).await? else {
+            return discard_inbox(inner, arn).await;
+        };
+        let mut st = actor.state.lock().await;
+        if st.evicted {
+            continue 'load;
         }
-        for row in rows {
-            let input: Input = match serde_json::from_str(&row.payload) {
-                Ok(i) => i,
-                Err(e) => {
-                    eprintln!(
-                        "stepwise runtime: unreadable inbox row {} of {arn}: {e}",
-                        row.id
-                    );
-                    continue;
+        loop {
+            let owned = arn.to_string();
+            let rows = inner.store(move |s| s.inbox(&owned, now_ms())).await?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for row in rows {
+                let input: Input = match serde_json::from_str(&row.payload) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        eprintln!(
+                            "stepwise runtime: unreadable inbox row {} of {arn}: {e}",
+                            row.id
+                        );
+                        continue;
+                    }
+                };
+                if let Applied::NotRunning =
+                    apply_locked(inner, &actor, &mut st, input, vec![row.id]).await?
+                {
+                    drop(st);
+                    return discard_inbox(inner, arn).await;
                 }
-            };
-            if let Applied::NotRunning =
-                apply_locked(inner, &actor, &mut st, input, vec![row.id]).await?
-            {
-                drop(st);
-                return discard_inbox(inner, arn).await;
+                if st.evicted {
+                    // Waiting again: reload it only for rows still waiting.
+                    drop(st);
+                    let owned = arn.to_string();
+                    if inner
+                        .store(move |s| s.inbox(&owned, now_ms()))
+                        .await?
+                        .is_empty()
+                    {
+                        return Ok(());
+                    }
+                    continue 'load;
+                }
             }
         }
     }
@@ -369,7 +442,7 @@ pub(crate) async fn stop(
     cause: Option<String>,
 ) -> Result<i64> {
     crate::arn::check_execution_arn(arn)?;
-    if let Some(actor) = inner.actor(arn)
+    if let Some(actor) = crate::recovery::load(inner, arn).await?
         && let Applied::Done { now } =
             apply(inner, &actor, Input::Stop { error, cause }, Vec::new()).await?
     {
