@@ -32,6 +32,8 @@ pub(crate) struct Inner {
     /// Wakes the timer loop (a timer was armed, or work is waiting).
     pub timer_wake: Arc<Notify>,
     pub timer_loop_started: AtomicBool,
+    /// Express machines resolved by ARN (StartSyncExecution's hot path).
+    pub machines: crate::start::MachineCache,
     /// Plans by definition text and machine type.
     plans: Mutex<HashMap<(String, bool), Arc<Plan>>>,
     pub stats: Counters,
@@ -81,6 +83,7 @@ impl Inner {
             express: Mutex::new(HashSet::new()),
             timer_wake: Arc::new(Notify::new()),
             timer_loop_started: AtomicBool::new(false),
+            machines: crate::start::MachineCache::default(),
             plans: Mutex::new(HashMap::new()),
             stats: Counters::default(),
             activities: crate::activities::Queues::default(),

@@ -291,6 +291,12 @@ impl Runtime {
         activities::forget(&self.inner, activity_arn);
     }
 
+    /// UpdateStateMachine or DeleteStateMachine happened: executions started
+    /// from now on read the machine from the store again.
+    pub fn forget_machine(&self, machine_arn: &str) {
+        self.inner.machines.forget(machine_arn);
+    }
+
     /// SendTaskSuccess: `output` (JSON text) is the task's result. Durable when
     /// this returns; the token is then spent.
     pub async fn send_task_success(&self, token: &str, output: String) -> Result<()> {

@@ -1,12 +1,14 @@
 //! What StartExecution checks before anything runs: the target (state machine,
 //! version or alias, routed by weight), the name and the input.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use crate::arn::{Target, parse_target};
-use crate::core::Inner;
+use crate::core::{Inner, lock};
 use crate::{Error, Result};
 
 /// The definition an execution runs and where it came from.
@@ -24,6 +26,45 @@ pub(crate) struct Resolved {
     pub mock_case: Option<String>,
 }
 
+/// Express state machines resolved by ARN, so StartSyncExecution reads no
+/// store row per request. UpdateStateMachine and DeleteStateMachine forget
+/// the entry ([`crate::Runtime::forget_machine`]).
+#[derive(Default)]
+pub(crate) struct MachineCache {
+    entries: Mutex<HashMap<String, Resolved>>,
+    /// Bumped by every forget: a resolution read before it is not cached.
+    generation: AtomicU64,
+}
+
+impl MachineCache {
+    const MAX_ENTRIES: usize = 1024;
+
+    fn get(&self, arn: &str) -> Option<Resolved> {
+        lock(&self.entries).get(arn).cloned()
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    fn put(&self, read_at: u64, resolved: &Resolved) {
+        let mut entries = lock(&self.entries);
+        if self.generation() != read_at {
+            return;
+        }
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(resolved.machine_arn.clone(), resolved.clone());
+    }
+
+    pub fn forget(&self, arn: &str) {
+        let mut entries = lock(&self.entries);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.remove(arn);
+    }
+}
+
 fn not_found(arn: &str) -> impl Fn(Error) -> Error + '_ {
     move |e| match e {
         Error::Store(store::Error::NotFound { .. }) => {
@@ -38,6 +79,12 @@ fn not_found(arn: &str) -> impl Fn(Error) -> Error + '_ {
 pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) -> Result<Resolved> {
     let target = parse_target(target_arn)?;
     let machine_arn = target.machine_arn().to_string();
+    let read_at = inner.machines.generation();
+    if let Target::Machine { .. } = &target
+        && let Some(cached) = inner.machines.get(&machine_arn)
+    {
+        return Ok(cached);
+    }
     let owned = machine_arn.clone();
     let machine = inner
         .store(move |s| s.describe_state_machine(&owned))
@@ -46,7 +93,7 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
     let express = machine.machine_type == store::MachineType::Express;
     let (version_arn, alias_arn) = match &target {
         Target::Machine { .. } => {
-            return Ok(Resolved {
+            let resolved = Resolved {
                 machine_arn,
                 version_arn: None,
                 alias_arn: None,
@@ -55,7 +102,11 @@ pub(crate) async fn resolve(inner: &Arc<Inner>, target_arn: &str, name: &str) ->
                 express,
                 logging: machine.logging_configuration,
                 mock_case: None,
-            });
+            };
+            if express {
+                inner.machines.put(read_at, &resolved);
+            }
+            return Ok(resolved);
         }
         Target::Version { .. } => (target_arn.to_string(), None),
         Target::Alias { .. } => {

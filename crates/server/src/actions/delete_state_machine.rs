@@ -16,5 +16,6 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
     let text = req.required_str("stateMachineArn")?;
     arn::state_machine(text)?;
     app.store.delete_state_machine(text)?;
+    app.runtime.forget_machine(text);
     Ok(json!({}))
 }

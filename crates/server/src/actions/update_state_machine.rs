@@ -65,6 +65,7 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
         Err(store::Error::NotFound { .. }) => return Err(ApiError::no_state_machine(text)),
         other => other?,
     };
+    app.runtime.forget_machine(text);
     if publish {
         let v = app.store.publish_version(text, version_description, now)?;
         return Ok(json!({"updateDate": epoch_seconds(now), "stateMachineVersionArn": v.arn}));
