@@ -101,7 +101,25 @@ const node = (name) => page.locator(`.react-flow__node[data-id="${name}"]`);
 /** Waits until the canvas shows the current definition's layout. */
 async function settled() {
   await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor();
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // The view is fitted a frame after a layout that adds or removes states.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(r)))));
+  await page.waitForTimeout(100);
+}
+
+/**
+ * Drags from a handle of `from` to `to` until `done()` holds (up to three
+ * tries: a pointer gesture can start while the canvas is still moving).
+ */
+async function connectUntil(from, handle, to, what, done) {
+  for (let attempt = 1; ; attempt++) {
+    await dragConnect(from, handle, to);
+    try {
+      return await waitFor(what, done, 4000);
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`     (${what}: drag retried)`);
+    }
+  }
 }
 
 async function dragConnect(from, handle, to) {
@@ -149,18 +167,12 @@ try {
     assert.equal(def.StartAt, 'Pass');
     await page.getByTestId('validation').getByText(/problem/).waitFor();
 
-    await dragConnect('Pass', 'next', 'Choice');
-    await waitFor('Pass → Choice in the JSON', async () => (await editorJson()).States.Pass.Next === 'Choice');
-    await dragConnect('Choice', 'choice', 'Pass 2');
-    await waitFor('a Choice rule in the JSON', async () => (await editorJson()).States.Choice.Choices?.[0]?.Next === 'Pass 2');
-    await dragConnect('Choice', 'default', 'Pass 3');
-    await waitFor('Default in the JSON', async () => (await editorJson()).States.Choice.Default === 'Pass 3');
-    await dragConnect('Pass 2', 'next', 'Success');
-    await dragConnect('Pass 3', 'next', 'Success');
-    def = await waitFor('both branches joined', async () => {
-      const d = await editorJson();
-      return d.States['Pass 2'].Next === 'Success' && d.States['Pass 3'].Next === 'Success' && d;
-    });
+    await connectUntil('Pass', 'next', 'Choice', 'Pass → Choice in the JSON', async () => (await editorJson()).States.Pass.Next === 'Choice');
+    await connectUntil('Choice', 'choice', 'Pass 2', 'a Choice rule in the JSON', async () => (await editorJson()).States.Choice.Choices?.[0]?.Next === 'Pass 2');
+    await connectUntil('Choice', 'default', 'Pass 3', 'Default in the JSON', async () => (await editorJson()).States.Choice.Default === 'Pass 3');
+    await connectUntil('Pass 2', 'next', 'Success', 'Pass 2 → Success', async () => (await editorJson()).States['Pass 2'].Next === 'Success');
+    await connectUntil('Pass 3', 'next', 'Success', 'Pass 3 → Success', async () => (await editorJson()).States['Pass 3'].Next === 'Success');
+    def = await editorJson();
     assert.deepEqual(def.States.Choice.Choices, [{ Variable: '$.go', BooleanEquals: true, Next: 'Pass 2' }]);
     assert.equal(def.States.Pass.End, undefined);
     // Edges drawn with their labels; the server's validator is satisfied.
@@ -256,14 +268,20 @@ try {
     await dropFromPalette('Parallel');
     await node('Branch Pass').waitFor();
     // Drop onto the branch: the new state lands in Branches[0].
-    const dropInto = async (item, target) => {
+    const dropInto = async (item, target, attempt = 1) => {
       await settled();
       const before = await page.locator('.react-flow__node').count();
       const box = await page.locator(`.react-flow__node[data-id="${target}"]`).boundingBox();
       await page.locator(`.sw-palette-item[data-item="${item}"]`).dragTo(page.locator('[data-testid="canvas"]'), {
         targetPosition: await page.locator('[data-testid="canvas"]').boundingBox().then((c) => ({ x: box.x - c.x + box.width - 8, y: box.y - c.y + box.height - 6 })),
       });
-      await waitFor(`${item} in ${target}`, async () => (await page.locator('.react-flow__node').count()) > before);
+      try {
+        await waitFor(`${item} in ${target}`, async () => (await page.locator('.react-flow__node').count()) > before, 4000);
+      } catch (e) {
+        if (attempt === 3) throw e;
+        console.log(`     (${item} in ${target}: drop retried)`);
+        await dropInto(item, target, attempt + 1);
+      }
     };
     await dropInto('Wait', 'Parallel#branch1');
     let def = await editorJson();
