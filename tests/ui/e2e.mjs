@@ -74,6 +74,8 @@ const context = await browser.newContext({ viewport: { width: 1440, height: 900 
 const page = await context.newPage();
 const pageErrors = [];
 page.on('pageerror', (e) => pageErrors.push(String(e)));
+// Leaving a designer with unsaved changes asks first; the tests move on.
+page.on('dialog', (d) => d.type() === 'beforeunload' && d.accept());
 page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
 
 const results = [];
@@ -251,6 +253,17 @@ try {
   await test('designer: publish a version and an alias, start through it', async () => {
     await page.goto(`${endpoint}/#/designer/${encodeURIComponent(machineArn)}`);
     await node('Choice').waitFor();
+    assert.equal(await page.getByTestId('unsaved').count(), 0);
+    // An edit marks the designer unsaved until Save.
+    await node('Pass 2').locator('.sw-node-name').click();
+    const comment = page.locator('.sw-inspector').getByLabel('Comment');
+    await comment.fill('the rule matched');
+    await comment.press('Enter');
+    await page.getByTestId('unsaved').waitFor();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByTestId('unsaved').waitFor({ state: 'detached' });
+    const saved = await sfn('DescribeStateMachine', { stateMachineArn: machineArn });
+    assert.equal(JSON.parse(saved.definition).States['Pass 2'].Comment, 'the rule matched');
     await page.getByRole('tab', { name: /Versions/ }).click();
     await page.getByRole('button', { name: 'Publish version' }).click();
     await page.locator('.sw-plain li strong', { hasText: 'v1' }).waitFor();

@@ -265,6 +265,22 @@ export default function Designer({ arn, theme }: { arn?: string; theme: Theme })
   };
 
   const errorCount = parseError ? 1 : diagnostics.length;
+  // Unsaved: the text differs from what the server holds (or nothing saved yet).
+  const savedText = useMemo(() => {
+    if (!machine) return pretty(blankDefinition());
+    try {
+      return pretty(JSON.parse(machine.definition));
+    } catch {
+      return machine.definition;
+    }
+  }, [machine]);
+  const dirty = text !== savedText;
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
   return (
     <div className="sw-designer">
       <div className="sw-toolbar" role="toolbar" aria-label="Designer">
@@ -288,6 +304,11 @@ export default function Designer({ arn, theme }: { arn?: string; theme: Theme })
         <span className={`sw-badge ${errorCount ? 'sw-badge-error' : 'sw-badge-ok'}`} data-testid="validation" aria-live="polite">
           {validating ? 'validating…' : errorCount ? `${errorCount} problem${errorCount > 1 ? 's' : ''}` : 'valid'}
         </span>
+        {dirty && machine ? (
+          <span className="sw-badge sw-badge-error" data-testid="unsaved">
+            unsaved changes
+          </span>
+        ) : null}
         <span className="sw-spacer" />
         <button type="button" className="sw-button sw-primary" onClick={save} disabled={!!parseError}>
           {machine ? 'Save' : 'Create'}
@@ -420,7 +441,7 @@ export default function Designer({ arn, theme }: { arn?: string; theme: Theme })
           </div>
         </aside>
       </div>
-      {starting && machine ? <StartDialog machineArn={machine.stateMachineArn} theme={theme} onClose={() => setStarting(false)} /> : null}
+      {starting && machine ? <StartDialog machineArn={machine.stateMachineArn} theme={theme} unsaved={dirty} onClose={() => setStarting(false)} /> : null}
     </div>
   );
 }
@@ -563,7 +584,7 @@ function Versions({ machineArn, onMessage }: { machineArn: string; onMessage: (m
   );
 }
 
-export function StartDialog({ machineArn, theme, onClose }: { machineArn: string; theme: Theme; onClose: () => void }) {
+export function StartDialog({ machineArn, theme, unsaved, onClose }: { machineArn: string; theme: Theme; unsaved?: boolean; onClose: () => void }) {
   const [input, setInput] = useState('{\n  "go": true\n}');
   const [execName, setExecName] = useState('');
   const [target, setTarget] = useState(machineArn);
@@ -599,6 +620,7 @@ export function StartDialog({ machineArn, theme, onClose }: { machineArn: string
   return (
     <dialog ref={dialog} className="sw-dialog" onClose={onClose} aria-label="Start execution">
       <h2>Start execution</h2>
+      {unsaved ? <p className="sw-error sw-small">The designer has unsaved changes: the execution runs the saved definition.</p> : null}
       <label className="sw-field">
         <span>Run</span>
         <select value={target} onChange={(e) => setTarget(e.target.value)}>
