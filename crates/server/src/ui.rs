@@ -58,6 +58,9 @@ pub fn built() -> bool {
 async fn asset(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
+    if path.starts_with("ui-api/") {
+        return (StatusCode::NOT_FOUND, "no such endpoint").into_response();
+    }
     let (file, name) = match Assets::get(path) {
         Some(f) => (f, path),
         // Paths without a file extension are the UI's own pages.

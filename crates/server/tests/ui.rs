@@ -75,6 +75,7 @@ fn the_page_is_served_and_the_api_stays_on_post() {
     let (status, _, page) = get(&s, "/executions/anything");
     assert_eq!((status, page), (200, body.clone()));
     assert_eq!(get(&s, "/assets/missing-file.js").0, 404);
+    assert_eq!(get(&s, "/ui-api/unknown").0, 404);
     assert_eq!(
         server::ui::built(),
         !body.contains("stepwise-ui-placeholder")
