@@ -100,6 +100,21 @@ async function editorJson() {
 
 const node = (name) => page.locator(`.react-flow__node[data-id="${name}"]`);
 
+/** Selects a state in the designer (clicked again if the canvas moved under the pointer). */
+async function selectInDesigner(name) {
+  for (let attempt = 1; ; attempt++) {
+    await settled();
+    await node(name).locator('.sw-node-name').first().click();
+    try {
+      await page.locator('.sw-inspector').getByLabel('Name').and(page.locator(`[value="${name}"]`)).waitFor({ timeout: 3000 });
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      console.log(`     (selecting ${name}: clicked again)`);
+    }
+  }
+}
+
 /** Waits until the canvas shows the current definition's layout. */
 async function settled() {
   await page.locator('[data-testid="canvas"][data-layout="done"]').waitFor();
@@ -186,7 +201,7 @@ try {
 
   await test('designer: the JSON editor drives the graph, errors show inline', async () => {
     // Rename a state in the side panel; graph and JSON follow.
-    await node('Pass 3').click();
+    await selectInDesigner('Pass 3');
     const nameField = page.locator('.sw-inspector').getByLabel('Name');
     await nameField.fill('Skip');
     await nameField.press('Enter');
@@ -255,7 +270,7 @@ try {
     await node('Choice').waitFor();
     assert.equal(await page.getByTestId('unsaved').count(), 0);
     // An edit marks the designer unsaved until Save.
-    await node('Pass 2').locator('.sw-node-name').click();
+    await selectInDesigner('Pass 2');
     const comment = page.locator('.sw-inspector').getByLabel('Comment');
     await comment.fill('the rule matched');
     await comment.press('Enter');
@@ -299,7 +314,7 @@ try {
     await dropInto('Wait', 'Parallel#branch1');
     let def = await editorJson();
     assert.deepEqual(Object.keys(def.States.Parallel.Branches[0].States), ['Branch Pass', 'Wait']);
-    await node('Parallel').locator('.sw-node-name').click();
+    await selectInDesigner('Parallel');
     await page.getByRole('button', { name: 'Add branch' }).click();
     await node('Parallel#branch2').waitFor();
     await dropFromPalette('Map');
@@ -310,7 +325,7 @@ try {
     assert.deepEqual(Object.keys(def.States.Map.ItemProcessor.States), ['Iteration Pass', 'Lambda Invoke']);
     assert.equal(def.States.Map.ItemProcessor.States['Lambda Invoke'].Resource, 'arn:aws:states:::lambda:invoke');
     // Select a nested state and press Delete.
-    await node('Wait').click();
+    await selectInDesigner('Wait');
     await page.keyboard.press('Delete');
     await waitFor('Wait deleted', async () => !('Wait' in (await editorJson()).States.Parallel.Branches[0].States));
     await node('Wait').waitFor({ state: 'detached' });
