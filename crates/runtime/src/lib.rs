@@ -134,7 +134,8 @@ pub struct Stats {
     pub running: usize,
     /// Actors dropped from memory while their execution waited on timers only.
     pub evictions: u64,
-    /// Evicted executions rebuilt from their journal on demand.
+    /// Executions rebuilt from their journal: by recovery at startup, and
+    /// evicted ones when an input reaches them.
     pub rebuilds: u64,
 }
 
