@@ -1,10 +1,10 @@
 //! SigV4 request signing (`Authorization: AWS4-HMAC-SHA256 …`) for calls to
-//! AWS services. The server crate holds the matching verifier; the two are
-//! checked against each other in the tests rather than sharing code, so a bug
-//! in one shared canonicalisation could not hide on both sides.
+//! AWS services, on the canonical forms of the `sigv4` crate that the
+//! server's verifier uses too; AWS's published test vectors check both.
 
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use sigv4::{ALGORITHM, canonical_query, hmac_sha256, normalize_path, signing_key, string_to_sign};
+pub use sigv4::{amz_date, uri_encode};
 
 /// An AWS access key.
 #[derive(Clone, PartialEq, Eq)]
@@ -21,40 +21,6 @@ impl std::fmt::Debug for Credentials {
             .field("access_key_id", &self.access_key_id)
             .finish_non_exhaustive()
     }
-}
-
-/// AWS's URI encoding: everything but `A-Za-z0-9-_.~` (and `/` when `keep_slash`).
-pub fn uri_encode(s: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else if b == b'/' && keep_slash {
-            out.push('/');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-pub(crate) fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(h, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
 }
 
 /// What the signer needs of a request.
@@ -164,74 +130,13 @@ fn authorization(
     canonical.push('\n');
     canonical.push_str(payload_hash);
     let scope = format!("{date}/{region}/{service}/aws4_request");
-    let string_to_sign = format!(
-        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical.as_bytes()))
-    );
+    let string_to_sign = string_to_sign(amz_date, &scope, &canonical);
     let key = signing_key(&creds.secret_access_key, date, region, service);
-    let signature = hex::encode(hmac(&key, string_to_sign.as_bytes()));
+    let signature = hex::encode(hmac_sha256(&key, string_to_sign.as_bytes()));
     format!(
-        "AWS4-HMAC-SHA256 Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
+        "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         creds.access_key_id
     )
-}
-
-fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k = hmac(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k = hmac(&k, region.as_bytes());
-    let k = hmac(&k, service.as_bytes());
-    hmac(&k, b"aws4_request")
-}
-
-/// `.` and `..` resolved, empty segments dropped, a trailing slash kept.
-fn normalize_path(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut out = format!("/{}", segments.join("/"));
-    if path.ends_with('/') && out.len() > 1 {
-        out.push('/');
-    }
-    out
-}
-
-fn canonical_query(query: &str) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
-            )
-        })
-        .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
-/// `YYYYMMDDTHHMMSSZ`.
-pub fn amz_date(epoch_seconds: i64) -> String {
-    let ts = jiff::Timestamp::from_second(epoch_seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    ts.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 #[cfg(test)]

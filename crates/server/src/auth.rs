@@ -21,13 +21,15 @@ use std::collections::HashMap;
 use axum::http::HeaderMap;
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
+use sigv4::{
+    ALGORITHM, amz_date, canonical_query, hmac_sha256, normalize_path, signing_key, string_to_sign,
+    uri_encode,
+};
 
 use crate::error::ApiError;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The only algorithm SigV4 headers name.
-const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 /// How far a request's time may be from ours, as AWS allows.
 pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 
@@ -196,15 +198,15 @@ impl Verifier {
         if at < now - MAX_SKEW_SECONDS {
             return Err(invalid(format!(
                 "Signature expired: {amz_date} is now earlier than {} ({} - 15 min.)",
-                amz_time(now - MAX_SKEW_SECONDS),
-                amz_time(now)
+                sigv4::amz_date(now - MAX_SKEW_SECONDS),
+                sigv4::amz_date(now)
             )));
         }
         if at > now + MAX_SKEW_SECONDS {
             return Err(invalid(format!(
                 "Signature not yet current: {amz_date} is still later than {} ({} + 15 min.)",
-                amz_time(now + MAX_SKEW_SECONDS),
-                amz_time(now)
+                sigv4::amz_date(now + MAX_SKEW_SECONDS),
+                sigv4::amz_date(now)
             )));
         }
         let provided = hex::decode(auth.signature).map_err(|_| mismatch())?;
@@ -271,14 +273,14 @@ fn parse_authorization(header: &str) -> Result<Authorization<'_>, ApiError> {
 fn request_time(headers: &HeaderMap) -> Option<(String, i64)> {
     if let Some(v) = headers.get("x-amz-date") {
         let s = v.to_str().ok()?;
-        return Some((s.to_string(), parse_amz_time(s)?));
+        return Some((s.to_string(), parse_amz_date(s)?));
     }
     let at = parse_http_date(headers.get("date")?.to_str().ok()?)?;
-    Some((amz_time(at), at))
+    Some((amz_date(at), at))
 }
 
 /// `20150830T123600Z` → epoch seconds.
-fn parse_amz_time(s: &str) -> Option<i64> {
+fn parse_amz_date(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
         return None;
@@ -336,102 +338,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Epoch seconds → `YYYYMMDDTHHMMSSZ`.
-fn amz_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-/// AWS's URI encoding: everything but `A-Za-z0-9-_.~` (and `/` when `keep_slash`).
-fn uri_encode(s: &[u8], keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else if b == b'/' && keep_slash {
-            out.push('/');
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-fn percent_decode(s: &str) -> Vec<u8> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(h) = s.get(i + 1..i + 3)
-            && h.bytes().all(|c| c.is_ascii_hexdigit())
-            && let Ok(v) = u8::from_str_radix(h, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The path with `.` and `..` segments resolved and empty segments dropped,
-/// keeping a trailing slash (what AWS's signers sign for non-S3 services).
-fn normalize_path(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    for seg in path.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            s => segments.push(s),
-        }
-    }
-    let mut out = format!("/{}", segments.join("/"));
-    if path.ends_with('/') && out.len() > 1 {
-        out.push('/');
-    }
-    out
-}
-
-fn canonical_query(query: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = query
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                uri_encode(&percent_decode(k), false),
-                uri_encode(&percent_decode(v), false),
-            )
-        })
-        .collect();
-    pairs.sort();
-    pairs
-        .iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join("&")
-}
-
 /// A header's values joined by `,`, each trimmed with inner runs of spaces
 /// collapsed to one.
 fn header_value(headers: &HeaderMap, name: &str) -> String {
@@ -451,7 +357,11 @@ fn header_value(headers: &HeaderMap, name: &str) -> String {
 /// The canonical request of `req` over `signed_headers`.
 fn canonical_request(req: &SignedRequest<'_>, signed_headers: &[String]) -> String {
     let path = uri_encode(normalize_path(req.path).as_bytes(), true);
-    let mut out = format!("{}\n{path}\n{}\n", req.method, canonical_query(req.query));
+    let mut out = format!(
+        "{}\n{path}\n{}\n",
+        req.method,
+        canonical_query(req.query.unwrap_or(""))
+    );
     for h in signed_headers {
         out.push_str(&format!("{h}:{}\n", header_value(req.headers, h)));
     }
@@ -468,26 +378,6 @@ fn canonical_request(req: &SignedRequest<'_>, signed_headers: &[String]) -> Stri
         out.push_str(&hex::encode(Sha256::digest(req.body)));
     }
     out
-}
-
-fn string_to_sign(amz_date: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{ALGORITHM}\n{amz_date}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
-}
-
-fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
-    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes keys of any length");
-    mac.update(data);
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let k = hmac_sha256(format!("AWS4{secret}").as_bytes(), date.as_bytes());
-    let k = hmac_sha256(&k, region.as_bytes());
-    let k = hmac_sha256(&k, service.as_bytes());
-    hmac_sha256(&k, b"aws4_request")
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -909,24 +799,11 @@ mod tests {
 
     #[test]
     fn dates_paths_and_queries_are_canonical() {
-        assert_eq!(parse_amz_time("20150830T123600Z"), Some(SUITE_TIME));
-        assert_eq!(parse_amz_time("2015-08-30T12:36"), None);
+        assert_eq!(parse_amz_date("20150830T123600Z"), Some(SUITE_TIME));
+        assert_eq!(parse_amz_date("2015-08-30T12:36"), None);
         assert_eq!(
             parse_http_date("Fri, 24 May 2013 00:00:00 GMT"),
             Some(S3_TIME)
         );
-        assert_eq!(amz_time(0), "19700101T000000Z");
-        assert_eq!(amz_time(1_709_164_800), "20240229T000000Z");
-        assert_eq!(normalize_path("/a/./b/../c//d/"), "/a/c/d/");
-        assert_eq!(normalize_path(""), "/");
-        assert_eq!(
-            uri_encode(normalize_path("/a%20b/").as_bytes(), true),
-            "/a%2520b/"
-        );
-        assert_eq!(
-            canonical_query(Some("b=2&a=%7e x&a=1&c")),
-            "a=1&a=~%20x&b=2&c="
-        );
-        assert_eq!(percent_decode("%zz%4"), b"%zz%4");
     }
 }
