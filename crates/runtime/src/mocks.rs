@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 
 use engine::simulate::Mocks;
 use serde_json::Value;
-use store::{EventRow, HistoryQuery, PageRequest};
+use store::EventRow;
 
 use crate::core::{Inner, lock};
 use crate::{Error, Result, TaskOutcome, TaskRequest};
@@ -171,7 +171,7 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, arn: &str, req: TaskRequest) -> T
         return inner.config.invoker.invoke(req).await;
     }
     if lock(&selected).counts.is_none() {
-        let counts = match read_history(inner, arn).await {
+        let counts = match crate::recovery::read_history(inner, arn).await {
             Ok(events) => invocations_before_pending(&events),
             Err(e) => {
                 return TaskOutcome::Failed {
@@ -212,27 +212,6 @@ pub(crate) async fn invoke(inner: &Arc<Inner>, arn: &str, req: TaskRequest) -> T
             error: Some("States.Runtime".into()),
             cause: Some(format!("No mocked response for state '{}'", req.state_name)),
         })
-}
-
-async fn read_history(inner: &Arc<Inner>, arn: &str) -> Result<Vec<EventRow>> {
-    let mut events = Vec::new();
-    let mut token = None;
-    loop {
-        let owned = arn.to_string();
-        let query = HistoryQuery {
-            reverse_order: false,
-            page: PageRequest {
-                max_results: 1000,
-                next_token: token,
-            },
-        };
-        let page = inner.store(move |s| s.history(&owned, &query)).await?;
-        events.extend(page.items);
-        token = page.next_token;
-        if token.is_none() {
-            return Ok(events);
-        }
-    }
 }
 
 /// Per state, the tasks it scheduled whose outcome is recorded: the invocation

@@ -158,7 +158,8 @@ pub(crate) async fn read_journal(inner: &Arc<Inner>, arn: &str) -> Result<Vec<En
     Ok(entries)
 }
 
-async fn read_history(inner: &Arc<Inner>, arn: &str) -> Result<Vec<EventRow>> {
+/// An execution's whole stored history, oldest first.
+pub(crate) async fn read_history(inner: &Arc<Inner>, arn: &str) -> Result<Vec<EventRow>> {
     let mut events = Vec::new();
     let mut token = None;
     loop {
