@@ -130,6 +130,31 @@ pub fn activity_item(a: &Activity) -> Value {
     json!({"activityArn": a.arn, "name": a.name, "creationDate": epoch_seconds(a.created_at)})
 }
 
+/// One execution in ListExecutions' shape.
+pub fn execution_list_item(e: &store::ExecutionSummary) -> Value {
+    let mut v = json!({
+        "executionArn": e.arn,
+        "stateMachineArn": e.state_machine_arn,
+        "name": e.name,
+        "status": e.status.as_str(),
+        "startDate": epoch_seconds(e.started_at),
+        "redriveCount": e.redrive_count,
+    });
+    if let Some(x) = &e.state_machine_version_arn {
+        v["stateMachineVersionArn"] = x.clone().into();
+    }
+    if let Some(x) = &e.state_machine_alias_arn {
+        v["stateMachineAliasArn"] = x.clone().into();
+    }
+    if let Some(t) = e.stopped_at {
+        v["stopDate"] = epoch_seconds(t);
+    }
+    if let Some(t) = e.redrive_date {
+        v["redriveDate"] = epoch_seconds(t);
+    }
+    v
+}
+
 /// A listing: `{<key>: [...], "nextToken": …}` (the token only while more follow).
 pub fn page(key: &str, items: Vec<Value>, next_token: Option<String>) -> Value {
     let mut m = Map::new();

@@ -31,7 +31,6 @@ use store::{ExecutionFilter, ExecutionStatus, PageRequest};
 use crate::App;
 use crate::auth::SignedRequest;
 use crate::error::{ApiError, ApiResult};
-use crate::ids::epoch_seconds;
 
 /// The most listing rows one `/ui-api/executions` request walks.
 pub const SCAN_BUDGET: usize = 5000;
@@ -226,7 +225,7 @@ fn list(app: &App, params: &Params) -> ApiResult<Value> {
             let resume = URL_SAFE_NO_PAD
                 .encode(json!(["executions", e.started_at, e.arn.clone()]).to_string());
             if keep {
-                found.push(summary(&e));
+                found.push(crate::shapes::execution_list_item(&e));
             }
             if found.len() == max {
                 let more = i + 1 < count || page.next_token.is_some();
@@ -252,28 +251,4 @@ fn list(app: &App, params: &Params) -> ApiResult<Value> {
         out["nextToken"] = t.into();
     }
     Ok(out)
-}
-
-fn summary(e: &store::ExecutionSummary) -> Value {
-    let mut v = json!({
-        "executionArn": e.arn,
-        "stateMachineArn": e.state_machine_arn,
-        "name": e.name,
-        "status": e.status.as_str(),
-        "startDate": epoch_seconds(e.started_at),
-        "redriveCount": e.redrive_count,
-    });
-    if let Some(x) = &e.state_machine_version_arn {
-        v["stateMachineVersionArn"] = x.clone().into();
-    }
-    if let Some(x) = &e.state_machine_alias_arn {
-        v["stateMachineAliasArn"] = x.clone().into();
-    }
-    if let Some(t) = e.stopped_at {
-        v["stopDate"] = epoch_seconds(t);
-    }
-    if let Some(t) = e.redrive_date {
-        v["redriveDate"] = epoch_seconds(t);
-    }
-    v
 }

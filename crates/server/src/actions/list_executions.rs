@@ -10,14 +10,13 @@
 //! Errors: InvalidArn, StateMachineDoesNotExist, ResourceNotFound (version or
 //! alias), InvalidToken, ValidationException.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::{ExecutionFilter, ExecutionStatus};
 
 use super::common;
 use crate::App;
 use crate::arn::{self, Resource};
 use crate::error::{ApiError, ApiResult};
-use crate::ids::epoch_seconds;
 use crate::request::Req;
 
 pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
@@ -67,29 +66,7 @@ pub fn handle(app: &App, req: &Req) -> ApiResult<Value> {
     let items: Vec<Value> = result
         .items
         .iter()
-        .map(|e| {
-            let mut v = json!({
-                "executionArn": e.arn,
-                "stateMachineArn": e.state_machine_arn,
-                "name": e.name,
-                "status": e.status.as_str(),
-                "startDate": epoch_seconds(e.started_at),
-                "redriveCount": e.redrive_count,
-            });
-            if let Some(x) = &e.state_machine_version_arn {
-                v["stateMachineVersionArn"] = x.clone().into();
-            }
-            if let Some(x) = &e.state_machine_alias_arn {
-                v["stateMachineAliasArn"] = x.clone().into();
-            }
-            if let Some(t) = e.stopped_at {
-                v["stopDate"] = epoch_seconds(t);
-            }
-            if let Some(t) = e.redrive_date {
-                v["redriveDate"] = epoch_seconds(t);
-            }
-            v
-        })
+        .map(crate::shapes::execution_list_item)
         .collect();
     Ok(crate::shapes::page("executions", items, result.next_token))
 }
