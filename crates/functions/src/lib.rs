@@ -45,6 +45,9 @@ pub struct FunctionConfig {
     pub memory: Option<u32>,
     /// Most processes running at once; further invocations wait (default 4).
     pub concurrency: Option<usize>,
+    /// Seconds a process may wait for work before it is stopped (default 600;
+    /// the next invocation then starts a new one, a cold start).
+    pub idle_timeout: Option<f64>,
     /// The interpreter for Python and Node.js runtimes (default: `STEPWISE_PYTHON`
     /// or `python3`; `STEPWISE_NODE` or `node`).
     pub interpreter: Option<String>,
@@ -57,6 +60,9 @@ pub struct FunctionConfig {
 impl FunctionConfig {
     pub fn timeout_seconds(&self) -> f64 {
         self.timeout.filter(|t| *t > 0.0).unwrap_or(3.0)
+    }
+    pub fn idle_timeout_seconds(&self) -> f64 {
+        self.idle_timeout.filter(|t| *t > 0.0).unwrap_or(600.0)
     }
     pub fn concurrency(&self) -> usize {
         self.concurrency.filter(|c| *c > 0).unwrap_or(4)

@@ -6,12 +6,16 @@
 //! idle process or a new one; it hands the event to that process's
 //! `/invocation/next` long poll and waits for `/response` or `/error`, for the
 //! process to exit (crash) or for the function's timeout (the process is killed).
+//!
+//! Idle processes are reused newest first, so the oldest idle ones are the
+//! first to reach the function's idle timeout; a sweeper then stops them, as
+//! Lambda retires idle execution environments.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -168,14 +172,23 @@ pub(crate) struct Launch {
     pub env: Vec<(String, String)>,
 }
 
+/// A process waiting for work, and since when.
+struct Idle {
+    worker: Worker,
+    since: Instant,
+}
+
 /// One function: its settings, idle processes and concurrency limit.
 pub struct Function {
     pub(crate) config: FunctionConfig,
     pub(crate) arn: String,
     launch: Launch,
     timeout: Duration,
+    idle_timeout: Duration,
     permits: Semaphore,
-    idle: Mutex<Vec<Worker>>,
+    /// Oldest first: invocations take the newest.
+    idle: Arc<Mutex<Vec<Idle>>>,
+    sweeping: AtomicBool,
     spawned: AtomicU64,
     timings: [AtomicU64; 3],
 }
@@ -194,14 +207,17 @@ pub struct Timings {
 impl Function {
     pub(crate) fn new(config: FunctionConfig, arn: String, launch: Launch) -> Function {
         let timeout = Duration::from_secs_f64(config.timeout_seconds());
+        let idle_timeout = Duration::from_secs_f64(config.idle_timeout_seconds());
         let permits = Semaphore::new(config.concurrency());
         Function {
             config,
             arn,
             launch,
             timeout,
+            idle_timeout,
             permits,
-            idle: Mutex::new(Vec::new()),
+            idle: Arc::new(Mutex::new(Vec::new())),
+            sweeping: AtomicBool::new(false),
             spawned: AtomicU64::new(0),
             timings: Default::default(),
         }
@@ -223,7 +239,40 @@ impl Function {
 
     /// The ids of the processes waiting for work.
     pub fn idle_pids(&self) -> Vec<u32> {
-        lock(&self.idle).iter().map(|w| w.pid).collect()
+        lock(&self.idle).iter().map(|i| i.worker.pid).collect()
+    }
+
+    /// Puts a process that answered back among the idle ones.
+    fn release(&self, worker: Worker) {
+        lock(&self.idle).push(Idle {
+            worker,
+            since: Instant::now(),
+        });
+    }
+
+    /// Starts the task that stops processes idle longer than the idle timeout
+    /// (once per function; it ends with the function).
+    fn start_sweeper(&self) {
+        if self.sweeping.swap(true, Ordering::Relaxed) {
+            return;
+        }
+        let idle: Weak<Mutex<Vec<Idle>>> = Arc::downgrade(&self.idle);
+        let limit = self.idle_timeout;
+        let period = (limit / 4).clamp(Duration::from_millis(10), Duration::from_secs(30));
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let Some(idle) = idle.upgrade() else { return };
+                // Dropped outside the lock: dropping a worker kills its process.
+                let expired: Vec<Idle> = {
+                    let mut list = lock(&idle);
+                    let keep = list.iter().position(|i| i.since.elapsed() < limit);
+                    let n = keep.unwrap_or(list.len());
+                    list.drain(..n).collect()
+                };
+                drop(expired);
+            }
+        });
     }
 
     /// Runs the handler once on `payload` (JSON text).
@@ -232,7 +281,7 @@ impl Function {
         let Ok(_permit) = self.permits.acquire().await else {
             return service_error("the function is shutting down");
         };
-        let idle = lock(&self.idle).pop();
+        let idle = lock(&self.idle).pop().map(|i| i.worker);
         let warm = idle.is_some();
         let worker = match idle {
             Some(w) if w.exited.borrow().is_none() => w,
@@ -284,7 +333,7 @@ impl Function {
         match reply {
             Some(Reply::Response(body, arrived)) => {
                 let handed = lock(&worker.api.handed_at).take();
-                lock(&self.idle).push(worker);
+                self.release(worker);
                 if let (true, Some(handed)) = (warm, handed) {
                     let process = arrived.saturating_duration_since(handed).as_nanos() as u64;
                     let total = start.elapsed().as_nanos() as u64;
@@ -297,7 +346,7 @@ impl Function {
             Some(Reply::Error { header, body }) => {
                 let outcome = handler_error(header, &body);
                 if worker.exited.borrow().is_none() {
-                    lock(&self.idle).push(worker);
+                    self.release(worker);
                 }
                 outcome
             }
@@ -328,6 +377,7 @@ impl Function {
     }
 
     async fn spawn(&self) -> std::io::Result<Worker> {
+        self.start_sweeper();
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
         let (jobs, rx) = mpsc::channel(1);

@@ -203,6 +203,76 @@ async fn a_timeout_kills_the_process() {
     assert_eq!(f.function("slow").unwrap().processes_started(), 2);
 }
 
+/// Whether process `pid` still runs (a zombie counts as ended).
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let state = s.rsplit(')').next().unwrap_or("").trim_start();
+            !state.starts_with('Z') && !state.starts_with('X')
+        })
+        .unwrap_or(false)
+}
+
+async fn until(what: &str, mut done: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !done() {
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "timed out waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_processes_are_stopped_after_the_idle_timeout() {
+    let mut c = py("echo", "echo");
+    c.idle_timeout = Some(0.5);
+    let f = functions(vec![c]);
+    let first = succeeded(invoke(&f, "echo", json!({})).await);
+    let pid = first["Payload"]["pid"].as_u64().unwrap() as u32;
+    let function = f.function("echo").unwrap();
+    assert_eq!(function.idle_pids(), vec![pid]);
+    assert!(alive(pid));
+    until("the idle process to stop", || {
+        function.idle_pids().is_empty() && !alive(pid)
+    })
+    .await;
+    // The next call is a cold start in a new process.
+    let second = succeeded(invoke(&f, "echo", json!({})).await);
+    assert_ne!(second["Payload"]["pid"], first["Payload"]["pid"]);
+    assert_eq!(second["Payload"]["calls"], 1);
+    assert_eq!(function.processes_started(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_invocation_stops_its_process() {
+    let mut c = py("slow", "slow");
+    c.timeout = Some(60.0);
+    let f = functions(vec![c]);
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let call = {
+        let f = Arc::clone(&f);
+        let pidfile = pidfile.display().to_string();
+        tokio::spawn(
+            async move { invoke(&f, "slow", json!({"seconds": 50, "pidfile": pidfile})).await },
+        )
+    };
+    let read_pid = || {
+        std::fs::read_to_string(&pidfile)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+    };
+    until("the handler to start", || read_pid().is_some()).await;
+    let pid = read_pid().unwrap();
+    assert!(alive(pid));
+    // What the runtime does when the task's state times out or its execution stops.
+    call.abort();
+    until("the abandoned process to stop", || !alive(pid)).await;
+    assert!(f.function("slow").unwrap().idle_pids().is_empty());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrency_is_limited_and_beyond_it_invocations_wait() {
     let mut c = py("slow", "slow");

@@ -35,6 +35,9 @@ def crash(event, context):
 
 
 def slow(event, context):
+    if "pidfile" in event:
+        with open(event["pidfile"], "w") as f:
+            f.write(str(os.getpid()))
     time.sleep(event.get("seconds", 1))
     return {"pid": os.getpid(), "slept": event.get("seconds", 1)}
 
