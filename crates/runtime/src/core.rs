@@ -41,6 +41,8 @@ pub(crate) struct Inner {
     pub logs: Option<crate::logging::LogSink>,
     /// Activity tasks waiting for a worker.
     pub activities: crate::activities::Queues,
+    /// Invocations running now, to stop when their task is abandoned.
+    pub in_flight: crate::inflight::InFlight,
 }
 
 /// Counters read by [`crate::Runtime::stats`].
@@ -87,6 +89,7 @@ impl Inner {
             plans: Mutex::new(HashMap::new()),
             stats: Counters::default(),
             activities: crate::activities::Queues::default(),
+            in_flight: Default::default(),
         }
     }
 

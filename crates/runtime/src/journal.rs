@@ -61,6 +61,9 @@ pub(crate) struct ActorState {
     /// The last `now` handed to the engine (time never runs backwards for it).
     pub last_now: i64,
     pub ended: bool,
+    /// Tasks abandoned by the inputs applied since the last commit (timed out,
+    /// stopped): their invocations are stopped once that commit is durable.
+    pub cancelled: Vec<u64>,
     /// Dropped from memory while it waits on timers only: whoever still holds
     /// this actor must load the execution again (it is rebuilt from its journal).
     pub evicted: bool,
@@ -77,6 +80,7 @@ impl ActorState {
             started_at: now,
             last_now: now,
             ended: false,
+            cancelled: Vec::new(),
             evicted: false,
         }
     }
@@ -130,6 +134,9 @@ impl ActorState {
             }
             if let Some(token) = p.request.task_token {
                 t.tokens_invalidate.push(token);
+            }
+            if stop_child {
+                self.cancelled.push(task);
             }
             if stop_child && let Some(child) = p.child {
                 t.inbox_add.push(crate::nested::stop_row(

@@ -14,6 +14,7 @@ mod arn;
 mod core;
 mod error;
 mod express;
+mod inflight;
 mod invoker;
 mod journal;
 mod logging;

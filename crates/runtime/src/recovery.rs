@@ -223,6 +223,8 @@ pub(crate) fn replay(
         st.absorb(arn, &d, &mut t);
         events.append(&mut t.events);
     }
+    // Tasks abandoned in the past have no invocation to stop.
+    st.cancelled.clear();
     Ok(Some((st, events)))
 }
 

@@ -266,6 +266,7 @@ pub(crate) async fn apply_locked(
         },
         Err(e) => return Err(fail_commit(inner, actor, st, e.to_string()).await),
     }
+    inner.in_flight.cancel(arn, st.cancelled.drain(..));
     if st.ended {
         let mut actors = lock(&inner.actors);
         if actors.get(arn).is_some_and(|a| Arc::ptr_eq(a, actor)) {
@@ -336,18 +337,29 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
         crate::activities::enqueue(inner, arn, &req);
         return;
     }
+    let nested = real && crate::nested::handles(&req.resource);
+    // A nested child is stopped through its inbox instead (`forget_task`).
+    let cancelled = (!nested).then(|| inner.in_flight.register(arn, req.task));
     let inner = Arc::clone(inner);
     let arn = arn.to_string();
     tokio::spawn(async move {
         let task = req.task;
-        let inputs = if real && crate::nested::handles(&req.resource) {
-            crate::nested::run(&inner, &arn, &req).await
-        } else if real && req.resource.ends_with(".waitForTaskToken") {
-            let outcome = crate::mocks::invoke(&inner, &arn, req).await;
-            crate::invoker::callback_inputs(task, outcome)
-        } else {
-            let outcome = crate::mocks::invoke(&inner, &arn, req).await;
-            crate::invoker::outcome_inputs(task, outcome)
+        let inputs = match cancelled {
+            None => crate::nested::run(&inner, &arn, &req).await,
+            Some(cancelled) => {
+                let callback = real && req.resource.ends_with(".waitForTaskToken");
+                let outcome = tokio::select! {
+                    outcome = crate::mocks::invoke(&inner, &arn, req) => outcome,
+                    // Abandoned: dropping the invocation stops its process.
+                    _ = cancelled => return,
+                };
+                inner.in_flight.finished(&arn, task);
+                if callback {
+                    crate::invoker::callback_inputs(task, outcome)
+                } else {
+                    crate::invoker::outcome_inputs(task, outcome)
+                }
+            }
         };
         for input in inputs {
             if let Err(e) = deliver(&inner, &arn, input).await {

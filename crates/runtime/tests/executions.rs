@@ -415,3 +415,82 @@ async fn task_results_come_back_from_the_invoker_as_inputs() {
     assert_eq!(e.output.as_deref(), Some(r#"{"r":42}"#));
     assert!(store.outbox(i64::MAX, 10).unwrap().is_empty());
 }
+
+/// Never answers; counts invocations begun and invocations dropped unanswered.
+#[derive(Default)]
+struct Hang {
+    begun: std::sync::atomic::AtomicUsize,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct CountDrop(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for CountDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl runtime::Invoker for Hang {
+    fn invoke(&self, _: runtime::TaskRequest) -> runtime::BoxFuture<'_, runtime::TaskOutcome> {
+        self.begun.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let guard = CountDrop(std::sync::Arc::clone(&self.dropped));
+        Box::pin(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+            unreachable!()
+        })
+    }
+}
+
+async fn until_count(what: &str, n: &std::sync::atomic::AtomicUsize, want: usize) {
+    let t = std::time::Instant::now();
+    while n.load(std::sync::atomic::Ordering::SeqCst) != want {
+        assert!(t.elapsed() < T, "timed out waiting: {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_task_stops_its_invocation() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    let hang = std::sync::Arc::new(Hang::default());
+    let config = runtime::RuntimeConfig {
+        invoker: std::sync::Arc::clone(&hang) as std::sync::Arc<dyn runtime::Invoker>,
+        ..Default::default()
+    };
+    let rt = runtime::Runtime::new(std::sync::Arc::clone(&store), config);
+    rt.start().await.unwrap();
+
+    // The state's TimeoutSeconds ends the task: States.Timeout, and the
+    // invocation still running is dropped.
+    let def = r#"{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"FunctionName":"f"},"TimeoutSeconds":1,"End":true}}}"#;
+    let sm = create(&*store, "hang", MachineType::Standard, def);
+    let started = rt
+        .start_execution(start_req(&sm, Some("timeout"), "{}"))
+        .await
+        .unwrap();
+    until_count("the invocation to begin", &hang.begun, 1).await;
+    assert_eq!(hang.dropped.load(std::sync::atomic::Ordering::SeqCst), 0);
+    rt.wait_until_done(&started.execution_arn, T).await.unwrap();
+    let e = store.describe_execution(&started.execution_arn).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Failed, "{e:?}");
+    assert_eq!(e.error.as_deref(), Some("States.Timeout"));
+    until_count("the timed-out invocation to be dropped", &hang.dropped, 1).await;
+
+    // StopExecution abandons it too.
+    let started = rt
+        .start_execution(start_req(&sm, Some("stopped"), "{}"))
+        .await
+        .unwrap();
+    until_count("the second invocation to begin", &hang.begun, 2).await;
+    rt.stop_execution(&started.execution_arn, None, None)
+        .await
+        .unwrap();
+    until_count("the stopped invocation to be dropped", &hang.dropped, 2).await;
+    let e = store.describe_execution(&started.execution_arn).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Aborted, "{e:?}");
+}
