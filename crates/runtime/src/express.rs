@@ -58,16 +58,18 @@ pub(crate) async fn run(
     let mut timers: BTreeSet<(i64, u64)> = BTreeSet::new();
     let mut due: HashMap<u64, i64> = HashMap::new();
     let mut tasks: JoinSet<(u64, TaskOutcome)> = JoinSet::new();
+    let mut running: HashMap<u64, tokio::task::AbortHandle> = HashMap::new();
     let mut commands = first.commands;
     loop {
         for c in commands.drain(..) {
             match c {
                 Command::InvokeTask(req) => {
                     let (inner, arn) = (Arc::clone(inner), arn.clone());
-                    tasks.spawn(async move {
-                        let task = req.task;
+                    let task = req.task;
+                    let handle = tasks.spawn(async move {
                         (task, crate::mocks::invoke(&inner, &arn, req).await)
                     });
+                    running.insert(task, handle);
                 }
                 Command::StartTimer { timer, fire_at } => {
                     timers.insert((fire_at, timer));
@@ -78,8 +80,12 @@ pub(crate) async fn run(
                         timers.remove(&(at, timer));
                     }
                 }
-                // A late result of an abandoned task is ignored by the engine.
-                Command::CancelTask { .. } => {}
+                // Abandoned (timed out, its branch failed): stop its work.
+                Command::CancelTask { task } => {
+                    if let Some(handle) = running.remove(&task) {
+                        handle.abort();
+                    }
+                }
             }
         }
         if *exec.status() != Status::Running {
@@ -94,7 +100,12 @@ pub(crate) async fn run(
                 });
                 tokio::select! {
                     Some(joined) = tasks.join_next(), if !tasks.is_empty() => match joined {
-                        Ok((task, outcome)) => crate::invoker::outcome_inputs(task, outcome),
+                        Ok((task, outcome)) => {
+                            running.remove(&task);
+                            crate::invoker::outcome_inputs(task, outcome)
+                        }
+                        // Aborted above: its task was abandoned.
+                        Err(e) if e.is_cancelled() => Vec::new(),
                         Err(e) => vec![Input::TaskFailed {
                             task: 0,
                             error: Some("States.Runtime".into()),

@@ -494,3 +494,37 @@ async fn an_abandoned_task_stops_its_invocation() {
     let e = store.describe_execution(&started.execution_arn).unwrap();
     assert_eq!(e.status, ExecutionStatus::Aborted, "{e:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_express_task_that_times_out_stops_while_the_execution_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(&dir.path().join("db"));
+    let hang = std::sync::Arc::new(Hang::default());
+    let config = runtime::RuntimeConfig {
+        invoker: std::sync::Arc::clone(&hang) as std::sync::Arc<dyn runtime::Invoker>,
+        ..Default::default()
+    };
+    let rt = std::sync::Arc::new(runtime::Runtime::new(std::sync::Arc::clone(&store), config));
+    rt.start().await.unwrap();
+    let def = r#"{"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"FunctionName":"f"},"TimeoutSeconds":1,
+           "Catch":[{"ErrorEquals":["States.Timeout"],"Next":"Later"}],"End":true},
+      "Later":{"Type":"Wait","Seconds":3,"Next":"Done"},
+      "Done":{"Type":"Succeed"}}}"#;
+    let sm = create(&*store, "hang-express", MachineType::Express, def);
+    let run = {
+        let rt = std::sync::Arc::clone(&rt);
+        tokio::spawn(async move {
+            rt.start_sync_execution(start_req(&sm, Some("x"), "{}"))
+                .await
+                .unwrap()
+        })
+    };
+    until_count("the invocation to begin", &hang.begun, 1).await;
+    // Dropped at the timeout, while the execution still waits in `Later`.
+    until_count("the timed-out invocation to be dropped", &hang.dropped, 1).await;
+    assert!(!run.is_finished());
+    let r = run.await.unwrap();
+    assert_eq!(r.status, "SUCCEEDED", "{r:?}");
+}
