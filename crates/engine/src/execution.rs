@@ -878,7 +878,11 @@ impl Execution {
         let Some(id) = self.tasks.remove(&task) else {
             return;
         };
-        crate::task::complete(self, id, task, outcome);
+        if let Step::Fanout(_) = self.frame(id).step {
+            crate::fanout::items_read(self, id, task, outcome);
+        } else {
+            crate::task::complete(self, id, task, outcome);
+        }
         self.ready.push_back(id);
     }
 

@@ -11,6 +11,7 @@ use crate::dataflow::{self, Env};
 use crate::event::{EventDetails, Payload, payload_text};
 use crate::execution::{Active, Command, Execution, Frame, FrameId, Step};
 use crate::failure::{Failure, Origin};
+use crate::item_reader::{self, Reader};
 use crate::jsonata;
 use crate::variables::VarScope;
 
@@ -33,6 +34,9 @@ pub(crate) struct Fanout {
     pub failures: usize,
     pub tolerated_count: Option<f64>,
     pub tolerated_percentage: Option<f64>,
+    /// Map with `ItemReader`: the read in progress (no iteration starts before
+    /// it ends), or why reading cannot begin.
+    pub reader: Option<Result<Box<Reader>, String>>,
 }
 
 /// A state that could not start gives its `Active` back with the failure.
@@ -67,6 +71,7 @@ pub(crate) fn start_parallel(
         failures: 0,
         tolerated_count: None,
         tolerated_percentage: None,
+        reader: None,
     };
     let cursor = exec.frame(frame).cursor;
     let vars = exec.frame(frame).vars.clone();
@@ -188,8 +193,17 @@ pub(crate) fn start_map(
     match prepare_map(exec, frame, def, map, &active) {
         Ok(mut fanout) => {
             fanout.active = active;
+            let reader = fanout.reader.take();
             exec.frame_mut(frame).step = Step::Fanout(fanout);
-            launch(exec, frame);
+            match reader {
+                None => launch(exec, frame),
+                Some(Ok(reader)) => read(exec, frame, reader),
+                Some(Err(cause)) => fanout_failed(
+                    exec,
+                    frame,
+                    Failure::new(item_reader::READER_FAILED, cause, Origin::State),
+                ),
+            }
             Ok(())
         }
         Err(f) => Err(Box::new((active, f))),
@@ -205,6 +219,14 @@ fn prepare_map(
 ) -> Result<Box<Fanout>, Failure> {
     let env = Env::new(exec, frame, def, active);
     let (effective, items) = match env.language {
+        // With an ItemReader, the items come from it (ItemsPath is not used).
+        QueryLanguage::JsonPath if map.item_reader.is_some() => (
+            dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?,
+            Value::Array(Vec::new()),
+        ),
+        QueryLanguage::Jsonata if map.item_reader.is_some() => {
+            (active.input.clone(), Value::Array(Vec::new()))
+        }
         QueryLanguage::JsonPath => {
             let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
             let items = match &map.items_path {
@@ -308,6 +330,10 @@ fn prepare_map(
         );
         exec.emit(frame, EventDetails::MapRunStarted { map_run_arn: arn });
     }
+    let reader = match &map.item_reader {
+        None => None,
+        Some(def) => Some(reader(exec, &env, def, &effective, &active.input)?),
+    };
     let count = items.len();
     Ok(Box::new(Fanout {
         active: Active {
@@ -330,7 +356,135 @@ fn prepare_map(
         failures: 0,
         tolerated_count,
         tolerated_percentage,
+        reader,
     }))
+}
+
+/// Prepares an `ItemReader`: its parameters (`Parameters` against the
+/// effective input, or JSONata `Arguments`) and `MaxItems`. A resource or
+/// `ReaderConfig` it cannot read is the inner error, raised once the map run
+/// has started, as AWS raises it.
+fn reader(
+    exec: &mut Execution,
+    env: &Env,
+    def: &Value,
+    effective: &Value,
+    input: &Value,
+) -> Result<Result<Box<Reader>, String>, Failure> {
+    let parameters = match env.language {
+        QueryLanguage::JsonPath => match def.get("Parameters") {
+            Some(t) => dataflow::template(exec, env, t, effective)?,
+            None => Value::Object(Map::new()),
+        },
+        QueryLanguage::Jsonata => match def.get("Arguments") {
+            Some(t) => jsonata::evaluate_template(exec, env, t, input, "Arguments")?,
+            None => Value::Object(Map::new()),
+        },
+    };
+    let config = def.get("ReaderConfig");
+    let max_items = match (
+        config.and_then(|c| c.get("MaxItems")),
+        config
+            .and_then(|c| c.get("MaxItemsPath"))
+            .and_then(Value::as_str),
+    ) {
+        (Some(Value::String(text)), _) if jsonata::is_expression(text) => {
+            let v = jsonata::evaluate(exec, env, text, input, "MaxItems")?;
+            v.as_f64().unwrap_or(0.0)
+        }
+        (Some(v), _) => v.as_f64().unwrap_or(0.0),
+        (None, Some(path)) => integer_path(env, "MaxItemsPath", path, effective)?,
+        (None, None) => 0.0,
+    };
+    let max_items = if max_items > 0.0 {
+        max_items as usize
+    } else {
+        0
+    };
+    Ok(item_reader::plan(def).map(|plan| {
+        let number = exec.next_timer_id;
+        exec.next_timer_id += 1;
+        Box::new(Reader::new(plan, parameters, max_items, number))
+    }))
+}
+
+/// Asks for the reader's next read; the Map waits for it.
+fn read(exec: &mut Execution, frame: FrameId, reader: Box<Reader>) {
+    let (resource, parameters) = reader.request();
+    let task = reader.task;
+    let state_name = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => {
+            f.reader = Some(Ok(reader));
+            f.active.name.clone()
+        }
+        _ => return,
+    };
+    exec.tasks.insert(task, frame);
+    exec.out
+        .commands
+        .push(Command::InvokeTask(crate::execution::TaskRequest {
+            task,
+            state_name,
+            resource: resource.to_string(),
+            parameters,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            task_token: None,
+        }));
+}
+
+/// A read of the Map's `ItemReader` ended: read on, start the iterations, or
+/// fail with `States.ItemReaderFailed`.
+pub(crate) fn items_read(
+    exec: &mut Execution,
+    frame: FrameId,
+    task: u64,
+    outcome: crate::task::Outcome,
+) {
+    let next = exec.next_timer_id;
+    let Step::Fanout(f) = &mut exec.frame_mut(frame).step else {
+        return;
+    };
+    let Some(Ok(mut reader)) = f.reader.take() else {
+        return;
+    };
+    if reader.task != task {
+        f.reader = Some(Ok(reader));
+        return;
+    }
+    let absorbed = match outcome {
+        crate::task::Outcome::Succeeded(output) => reader.absorb(&output, next),
+        crate::task::Outcome::Failed { error, cause } => Err(cause
+            .or(error)
+            .unwrap_or_else(|| "The items could not be read.".into())),
+        crate::task::Outcome::TimedOut(error) => Err(format!("{error}: the read timed out.")),
+    };
+    match absorbed {
+        Ok(true) => {
+            exec.next_timer_id += 1;
+            read(exec, frame, reader);
+        }
+        Ok(false) => {
+            let mut items = reader.into_items();
+            let node = exec.frame(frame).node.clone();
+            let Step::Fanout(f) = &mut exec.frame_mut(frame).step else {
+                return;
+            };
+            if let Some(StateKind::Map(map)) = node.state(&f.active.name).map(|d| &d.kind)
+                && let Some(batcher) = &map.item_batcher
+            {
+                items = batch(batcher, items);
+            }
+            f.results = vec![None; items.len()];
+            f.items = items;
+            launch(exec, frame);
+        }
+        Err(cause) => fanout_failed(
+            exec,
+            frame,
+            Failure::new(item_reader::READER_FAILED, cause, Origin::State),
+        ),
+    }
 }
 
 /// `ItemBatcher`: groups items into `{"Items": [...]}` objects (plus `BatchInput`).
@@ -636,6 +790,12 @@ fn abort_frame(exec: &mut Execution, id: FrameId) {
         Step::Fanout(f) => {
             for (_, child) in f.running {
                 abort_frame(exec, child);
+            }
+            if let Some(Ok(reader)) = f.reader {
+                exec.tasks.remove(&reader.task);
+                exec.out
+                    .commands
+                    .push(Command::CancelTask { task: reader.task });
             }
         }
         Step::Enter { .. } | Step::Done => {}

@@ -11,6 +11,7 @@ pub mod event;
 mod execution;
 mod failure;
 mod fanout;
+mod item_reader;
 mod jsonata;
 mod limits;
 mod plan;

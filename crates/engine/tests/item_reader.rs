@@ -1,0 +1,282 @@
+//! Distributed Map `ItemReader` through the engine's public interface: the reads
+//! it asks for (served here by an in-memory bucket standing in for S3), the
+//! items it makes of them, the history it records, and its failures.
+
+mod common;
+
+use std::collections::HashMap;
+
+use engine::simulate::{self, Invoker, TaskOutcome, VirtualClock};
+use engine::{HistoryEvent, Limits, Plan, Status, TaskRequest};
+use serde_json::{Value, json};
+
+/// Objects by key; `listObjectsV2` answers two keys per page.
+#[derive(Default)]
+struct Bucket {
+    objects: HashMap<String, String>,
+    requests: Vec<(String, Value)>,
+}
+
+impl Invoker for Bucket {
+    fn invoke(&mut self, request: &TaskRequest) -> TaskOutcome {
+        self.requests
+            .push((request.resource.clone(), request.parameters.clone()));
+        let p = &request.parameters;
+        match request.resource.as_str() {
+            "arn:aws:states:::s3:getObject" => {
+                let key = p["Key"].as_str().unwrap_or_default();
+                match self.objects.get(key) {
+                    Some(body) => {
+                        TaskOutcome::Succeeded(json!({"Body": body, "ContentLength": body.len()}))
+                    }
+                    None => TaskOutcome::Failed {
+                        error: Some("S3.NoSuchKeyException".into()),
+                        cause: Some(format!("The specified key does not exist. (Key: {key})")),
+                    },
+                }
+            }
+            "arn:aws:states:::aws-sdk:s3:listObjectsV2" => {
+                let mut keys: Vec<&String> = self.objects.keys().collect();
+                keys.sort();
+                let start: usize = p["ContinuationToken"]
+                    .as_str()
+                    .map_or(0, |t| t.parse().unwrap());
+                let page: Vec<Value> = keys
+                    .iter()
+                    .skip(start)
+                    .take(2)
+                    .map(|k| {
+                        json!({"Key": k, "ETag": "\"etag\"", "Size": self.objects[*k].len(),
+                               "LastModified": "2024-01-01T00:00:10.000Z", "StorageClass": "STANDARD"})
+                    })
+                    .collect();
+                let more = start + 2 < keys.len();
+                let mut out = json!({"Contents": page, "IsTruncated": more, "Name": p["Bucket"]});
+                if more {
+                    out["NextContinuationToken"] = json!((start + 2).to_string());
+                }
+                TaskOutcome::Succeeded(out)
+            }
+            other => TaskOutcome::Failed {
+                error: Some("Test.Unexpected".into()),
+                cause: Some(other.into()),
+            },
+        }
+    }
+}
+
+fn bucket(objects: &[(&str, &str)]) -> Bucket {
+    Bucket {
+        objects: objects
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        requests: Vec::new(),
+    }
+}
+
+fn map_with_reader(reader: Value) -> Value {
+    json!({"StartAt": "Read", "States": {"Read": {
+        "Type": "Map",
+        "ItemReader": reader,
+        "ItemProcessor": {
+            "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+            "StartAt": "Echo", "States": {"Echo": {"Type": "Pass", "End": true}}},
+        "End": true}}})
+}
+
+fn run(definition: &Value, input: Value, s3: &mut Bucket) -> (Status, Vec<HistoryEvent>) {
+    let (def, diags) = asl::parse(&definition.to_string());
+    assert!(diags.is_empty(), "{diags:?}");
+    let out = simulate::run(
+        Plan::new(def.expect("valid")),
+        common::info(),
+        input,
+        Limits::default(),
+        &mut VirtualClock(common::T0),
+        s3,
+        true,
+    );
+    (out.status, out.history)
+}
+
+fn output(status: &Status) -> Value {
+    match status {
+        Status::Succeeded { output } => (**output).clone(),
+        other => panic!("expected success, got {other:?}"),
+    }
+}
+
+fn types(history: &[HistoryEvent]) -> Vec<String> {
+    history.iter().map(|e| e.type_name()).collect()
+}
+
+#[test]
+fn a_json_object_is_read_with_parameters_from_the_input() {
+    let mut s3 = bucket(&[("in/items.json", r#"[{"id": 1}, {"id": 2}, {"id": 3}]"#)]);
+    let def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON", "MaxItemsPath": "$.limit"},
+        "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"}}));
+    let (status, history) = run(
+        &def,
+        json!({"bucket": "b", "key": "in/items.json", "limit": 2}),
+        &mut s3,
+    );
+    assert_eq!(output(&status), json!([{"id": 1}, {"id": 2}]));
+    assert_eq!(
+        s3.requests,
+        vec![(
+            "arn:aws:states:::s3:getObject".to_string(),
+            json!({"Bucket": "b", "Key": "in/items.json"})
+        )]
+    );
+    // The read itself is in no event, as AWS records a distributed Map.
+    assert_eq!(
+        types(&history),
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+}
+
+#[test]
+fn csv_jsonl_and_batches() {
+    let mut s3 = bucket(&[
+        ("t.csv", "name|qty\r\nbolt|3\r\nnut|\"1|2\"\r\n"),
+        ("t.jsonl", "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n"),
+    ]);
+    let csv = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "FIRST_ROW", "CSVDelimiter": "PIPE"},
+        "Parameters": {"Bucket": "b", "Key": "t.csv"}}));
+    let (status, _) = run(&csv, json!({}), &mut s3);
+    assert_eq!(
+        output(&status),
+        json!([{"name": "bolt", "qty": "3"}, {"name": "nut", "qty": "1|2"}])
+    );
+
+    let mut jsonl = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSONL"},
+        "Parameters": {"Bucket": "b", "Key": "t.jsonl"}}));
+    jsonl["States"]["Read"]["ItemBatcher"] = json!({"MaxItemsPerBatch": 2});
+    let (status, _) = run(&jsonl, json!({}), &mut s3);
+    assert_eq!(
+        output(&status),
+        json!([{"Items": [{"a": 1}, {"a": 2}]}, {"Items": [{"a": 3}]}])
+    );
+}
+
+#[test]
+fn a_listing_is_read_page_by_page() {
+    let mut s3 = bucket(&[
+        ("a", "1"),
+        ("b", "22"),
+        ("c", "333"),
+        ("d", "4444"),
+        ("e", "5"),
+    ]);
+    let def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:listObjectsV2",
+        "Parameters": {"Bucket": "b", "Prefix": ""}}));
+    let (status, _) = run(&def, json!({}), &mut s3);
+    let items = output(&status);
+    let keys: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["Key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["a", "b", "c", "d", "e"]);
+    assert_eq!(
+        items[3],
+        json!({"Etag": "\"etag\"", "Key": "d", "LastModified": 1704067210, "Size": 4,
+               "StorageClass": "STANDARD"})
+    );
+    let tokens: Vec<&Value> = s3
+        .requests
+        .iter()
+        .map(|(_, p)| &p["ContinuationToken"])
+        .collect();
+    assert_eq!(tokens, [&Value::Null, &json!("2"), &json!("4")]);
+}
+
+#[test]
+fn reader_failures_are_item_reader_failed_and_can_be_caught() {
+    let mut s3 = bucket(&[("obj.json", r#"{"not": "a list"}"#)]);
+    let def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON"},
+        "Parameters": {"Bucket": "b", "Key": "obj.json"}}));
+    let (status, history) = run(&def, json!({}), &mut s3);
+    match &status {
+        Status::Failed(d) => {
+            assert_eq!(d.error.as_deref(), Some("States.ItemReaderFailed"));
+            assert_eq!(
+                d.cause.as_deref(),
+                Some("Attempting to map over non-iterable node.")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        types(&history)[2..],
+        [
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
+    );
+
+    // A missing object fails the read; Catch takes it like any error.
+    let mut def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "CSV", "CSVHeaderLocation": "GIVEN", "CSVHeaders": ["a"]},
+        "Parameters": {"Bucket": "b", "Key": "missing.csv"}}));
+    def["States"]["Read"]["Catch"] =
+        json!([{"ErrorEquals": ["States.ItemReaderFailed"], "Next": "Caught"}]);
+    def["States"]["Caught"] = json!({"Type": "Pass", "End": true});
+    let (status, _) = run(&def, json!({}), &mut s3);
+    let out = output(&status);
+    assert_eq!(out["Error"], "States.ItemReaderFailed");
+    assert!(
+        out["Cause"].as_str().unwrap().contains("missing.csv"),
+        "{out}"
+    );
+
+    // A format Stepwise cannot read says so.
+    let def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "PARQUET"},
+        "Parameters": {"Bucket": "b", "Key": "x"}}));
+    let (status, _) = run(&def, json!({}), &mut s3);
+    match &status {
+        Status::Failed(d) => {
+            assert_eq!(d.error.as_deref(), Some("States.ItemReaderFailed"));
+            assert!(d.cause.as_deref().unwrap().contains("PARQUET"), "{d:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn jsonata_arguments_and_max_items() {
+    let mut s3 = bucket(&[("k.json", "[1, 2, 3, 4]")]);
+    let mut def = map_with_reader(json!({
+        "Resource": "arn:aws:states:::s3:getObject",
+        "ReaderConfig": {"InputType": "JSON", "MaxItems": "{% $states.input.n %}"},
+        "Arguments": {"Bucket": "b", "Key": "{% $states.input.key %}"}}));
+    def["QueryLanguage"] = json!("JSONata");
+    let (status, _) = run(&def, json!({"key": "k.json", "n": 3}), &mut s3);
+    assert_eq!(output(&status), json!([1, 2, 3]));
+}
