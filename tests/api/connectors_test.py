@@ -19,6 +19,8 @@ config file whose [services.*] point at moto's server and whose
   SdkHttpMetadata compared by shape (its headers are the server's) and S3's
   AWS-only defaults (ServerSideEncryption, ChecksumType) left aside when moto
   sends none.
+- A distributed Map whose ItemReader reads JSON, CSV and JSONL objects and an
+  object listing from moto's S3, and fails with States.ItemReaderFailed.
 
 Usage: connectors_test.py --stepwise PATH-TO-stepwise --moto PATH-TO-moto_server [--corpus DIR]
 """
@@ -434,6 +436,57 @@ def main():
         leftover = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
         check("a message sent again after the restart carries the same token",
               all(json.loads(m["Body"])["token"] == token for m in leftover), (token, leftover))
+
+        # 3c. A distributed Map reading its items from S3 (ItemReader).
+        s3.create_bucket(Bucket="items")
+        s3.put_object(Bucket="items", Key="in/orders.json", Body=json.dumps([{"id": i} for i in range(5)]))
+        s3.put_object(Bucket="items", Key="in/orders.csv", Body="id;qty\r\n7;2\r\n8;\"1;5\"\r\n")
+        s3.put_object(Bucket="items", Key="in/orders.jsonl", Body='{"id": 1}\n{"id": 2}\n')
+        s3.put_object(Bucket="items", Key="in/bad.json", Body='{"not": "a list"}')
+
+        def reader_map(reader, processor=None, **rest):
+            return {"StartAt": "Each", "States": {"Each": {
+                "Type": "Map", "ItemReader": reader, "End": True,
+                "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                                  **(processor or {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})},
+                **rest}}}
+
+        def get_object(input_type, **config):
+            return {"Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": input_type, **config},
+                    "Parameters": {"Bucket.$": "$.bucket", "Key.$": "$.key"}}
+        double = {"StartAt": "D", "States": {"D": {"Type": "Pass", "Parameters": {"twice.$": "States.MathAdd($.id, $.id)"},
+                                                   "End": True}}}
+        d = run_to_end(sfn, "reader-json", reader_map(get_object("JSON", MaxItems=4), double),
+                       {"bucket": "items", "key": "in/orders.json"})
+        check("ItemReader JSON: items read from S3, MaxItems applied",
+              d["status"] == "SUCCEEDED" and json.loads(d["output"]) == [{"twice": 2 * i} for i in range(4)],
+              d.get("output", d.get("cause")))
+        d = run_to_end(sfn, "reader-csv", reader_map(get_object("CSV", CSVDelimiter="SEMICOLON")),
+                       {"bucket": "items", "key": "in/orders.csv"})
+        check("ItemReader CSV: rows keyed by the first row's headers",
+              d["status"] == "SUCCEEDED"
+              and json.loads(d["output"]) == [{"id": "7", "qty": "2"}, {"id": "8", "qty": "1;5"}],
+              d.get("output", d.get("cause")))
+        d = run_to_end(sfn, "reader-jsonl", reader_map(get_object("JSONL")), {"bucket": "items", "key": "in/orders.jsonl"})
+        check("ItemReader JSONL: one item per line",
+              d["status"] == "SUCCEEDED" and json.loads(d["output"]) == [{"id": 1}, {"id": 2}],
+              d.get("output", d.get("cause")))
+        d = run_to_end(sfn, "reader-list", reader_map(
+            {"Resource": "arn:aws:states:::s3:listObjectsV2", "Parameters": {"Bucket": "items", "Prefix": "in/orders"}},
+            {"StartAt": "K", "States": {"K": {"Type": "Pass", "OutputPath": "$.Key", "End": True}}}), {})
+        check("ItemReader listObjectsV2: one item per object",
+              d["status"] == "SUCCEEDED"
+              and json.loads(d["output"]) == ["in/orders.csv", "in/orders.json", "in/orders.jsonl"],
+              d.get("output", d.get("cause")))
+        d = run_to_end(sfn, "reader-bad", reader_map(get_object("JSON")), {"bucket": "items", "key": "in/bad.json"})
+        check("ItemReader over a JSON object fails with States.ItemReaderFailed",
+              d["status"] == "FAILED" and d.get("error") == "States.ItemReaderFailed"
+              and d.get("cause") == "Attempting to map over non-iterable node.", (d.get("error"), d.get("cause")))
+        d = run_to_end(sfn, "reader-missing", reader_map(get_object("JSON")), {"bucket": "items", "key": "in/none.json"})
+        check("ItemReader of a missing object fails with States.ItemReaderFailed",
+              d["status"] == "FAILED" and d.get("error") == "States.ItemReaderFailed"
+              and "NoSuchKey" in d.get("cause", ""), (d.get("error"), d.get("cause")))
 
         # 4. examples/http-call through the server and through `stepwise run`.
         with open(os.path.join(EXAMPLE, "http-call.asl.json")) as f:

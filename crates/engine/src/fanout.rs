@@ -454,9 +454,12 @@ pub(crate) fn items_read(
     }
     let absorbed = match outcome {
         crate::task::Outcome::Succeeded(output) => reader.absorb(&output, next),
-        crate::task::Outcome::Failed { error, cause } => Err(cause
-            .or(error)
-            .unwrap_or_else(|| "The items could not be read.".into())),
+        crate::task::Outcome::Failed { error, cause } => Err(match (error, cause) {
+            (Some(error), Some(cause)) => format!("{error}: {cause}"),
+            (error, cause) => cause
+                .or(error)
+                .unwrap_or_else(|| "The items could not be read.".into()),
+        }),
         crate::task::Outcome::TimedOut(error) => Err(format!("{error}: the read timed out.")),
     };
     match absorbed {

@@ -250,7 +250,9 @@ fn reader_failures_are_item_reader_failed_and_can_be_caught() {
     let out = output(&status);
     assert_eq!(out["Error"], "States.ItemReaderFailed");
     assert!(
-        out["Cause"].as_str().unwrap().contains("missing.csv"),
+        out["Cause"].as_str().unwrap().starts_with(
+            "S3.NoSuchKeyException: The specified key does not exist. (Key: missing.csv"
+        ),
         "{out}"
     );
 
