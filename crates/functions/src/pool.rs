@@ -481,11 +481,17 @@ async fn forward(stream: impl AsyncRead + Unpin, name: String) {
 }
 
 /// A handler's error report as AWS's error name and cause: the `errorType` of
-/// the body (else the header), the body itself as the cause.
+/// the body (else the header), the body itself as the cause. A JSON body is
+/// passed on as compact JSON in its own key order, as Lambda returns it
+/// (awslambdaric posts it with spaces after `:` and `,`).
 fn handler_error(header: Option<String>, body: &[u8]) -> Outcome {
-    let text = String::from_utf8_lossy(body).into_owned();
-    let from_body = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
+    let parsed = serde_json::from_slice::<serde_json::Value>(body).ok();
+    let text = match &parsed {
+        Some(v @ serde_json::Value::Object(_)) => v.to_string(),
+        _ => String::from_utf8_lossy(body).into_owned(),
+    };
+    let from_body = parsed
+        .as_ref()
         .and_then(|v| v.get("errorType")?.as_str().map(str::to_string))
         .filter(|t| !t.is_empty());
     match from_body.or(header.filter(|h| !h.is_empty())) {
