@@ -879,7 +879,7 @@ impl Execution {
             return;
         };
         if let Step::Fanout(_) = self.frame(id).step {
-            crate::fanout::items_read(self, id, task, outcome);
+            crate::fanout::task_ended(self, id, task, outcome);
         } else {
             crate::task::complete(self, id, task, outcome);
         }

@@ -13,6 +13,7 @@ use crate::execution::{Active, Command, Execution, Frame, FrameId, Step};
 use crate::failure::{Failure, Origin};
 use crate::item_reader::{self, Reader};
 use crate::jsonata;
+use crate::result_writer::{self, Writer};
 use crate::variables::VarScope;
 
 /// A Parallel or Map in progress.
@@ -37,6 +38,8 @@ pub(crate) struct Fanout {
     /// Map with `ItemReader`: the read in progress (no iteration starts before
     /// it ends), or why reading cannot begin.
     pub reader: Option<Result<Box<Reader>, String>>,
+    /// Map with `ResultWriter`: where the results go instead of the output.
+    pub writer: Option<Box<Writer>>,
 }
 
 /// A state that could not start gives its `Active` back with the failure.
@@ -72,6 +75,7 @@ pub(crate) fn start_parallel(
         tolerated_count: None,
         tolerated_percentage: None,
         reader: None,
+        writer: None,
     };
     let cursor = exec.frame(frame).cursor;
     let vars = exec.frame(frame).vars.clone();
@@ -321,6 +325,7 @@ fn prepare_map(
     if tolerated_percentage.is_some_and(|p| !(0.0..=100.0).contains(&p)) {
         return Err(env.runtime("ToleratedFailurePercentage must be between 0 and 100."));
     }
+    let mut writer = None;
     if distributed {
         let label = map.label.clone().unwrap_or_else(|| exec.entropy().uuid());
         let run = exec.entropy().uuid();
@@ -328,6 +333,27 @@ fn prepare_map(
             "arn:aws:states:{}:{}:mapRun:{}/{}:{}",
             exec.info.region, exec.info.account, exec.info.state_machine_name, label, run
         );
+        if let Some(def) = &map.result_writer {
+            let parameters = match env.language {
+                QueryLanguage::JsonPath => match def.get("Parameters") {
+                    Some(t) => dataflow::template(exec, &env, t, &effective)?,
+                    None => Value::Object(Map::new()),
+                },
+                QueryLanguage::Jsonata => match def.get("Arguments") {
+                    Some(t) => {
+                        jsonata::evaluate_template(exec, &env, t, &active.input, "Arguments")?
+                    }
+                    None => Value::Object(Map::new()),
+                },
+            };
+            let machine = exec.info.state_machine_arn.clone();
+            let resource = def.get("Resource").and_then(Value::as_str);
+            let w = Writer::new(resource, &parameters, &arn, &machine, &label, items.len())
+                .map_err(|cause| {
+                    Failure::new(result_writer::WRITER_FAILED, cause, Origin::State)
+                })?;
+            writer = Some(Box::new(w));
+        }
         exec.emit(frame, EventDetails::MapRunStarted { map_run_arn: arn });
     }
     let reader = match &map.item_reader {
@@ -357,6 +383,7 @@ fn prepare_map(
         tolerated_count,
         tolerated_percentage,
         reader,
+        writer,
     }))
 }
 
@@ -433,14 +460,76 @@ fn read(exec: &mut Execution, frame: FrameId, reader: Box<Reader>) {
         }));
 }
 
-/// A read of the Map's `ItemReader` ended: read on, start the iterations, or
-/// fail with `States.ItemReaderFailed`.
-pub(crate) fn items_read(
+/// A read or write of the Map's (its `ItemReader`'s, its `ResultWriter`'s) ended.
+pub(crate) fn task_ended(
     exec: &mut Execution,
     frame: FrameId,
     task: u64,
     outcome: crate::task::Outcome,
 ) {
+    let writing = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => f.writer.as_mut().filter(|w| w.pending.contains(&task)),
+        _ => None,
+    };
+    let Some(writer) = writing else {
+        return items_read(exec, frame, task, outcome);
+    };
+    writer.pending.retain(|t| *t != task);
+    match outcome {
+        crate::task::Outcome::Succeeded(_) => {
+            if writer.pending.is_empty() {
+                writer.written = true;
+                all_done(exec, frame);
+            }
+        }
+        crate::task::Outcome::Failed { error, cause } => {
+            let cause = match (error, cause) {
+                (Some(error), Some(cause)) => format!("{error}: {cause}"),
+                (error, cause) => cause
+                    .or(error)
+                    .unwrap_or_else(|| "The results could not be written.".into()),
+            };
+            abandon_writes(exec, frame);
+            fanout_failed(
+                exec,
+                frame,
+                Failure::new(result_writer::WRITER_FAILED, cause, Origin::State),
+            );
+        }
+        crate::task::Outcome::TimedOut(error) => {
+            abandon_writes(exec, frame);
+            fanout_failed(
+                exec,
+                frame,
+                Failure::new(
+                    result_writer::WRITER_FAILED,
+                    format!("{error}: the write timed out."),
+                    Origin::State,
+                ),
+            );
+        }
+    }
+}
+
+/// Cancels the writes still pending (one failed: the state fails).
+fn abandon_writes(exec: &mut Execution, frame: FrameId) {
+    let pending = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => f
+            .writer
+            .as_mut()
+            .map(|w| std::mem::take(&mut w.pending))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    for task in pending {
+        exec.tasks.remove(&task);
+        exec.out.commands.push(Command::CancelTask { task });
+    }
+}
+
+/// A read of the Map's `ItemReader` ended: read on, start the iterations, or
+/// fail with `States.ItemReaderFailed`.
+fn items_read(exec: &mut Execution, frame: FrameId, task: u64, outcome: crate::task::Outcome) {
     let next = exec.next_timer_id;
     let Step::Fanout(f) = &mut exec.frame_mut(frame).step else {
         return;
@@ -479,6 +568,9 @@ pub(crate) fn items_read(
                 items = batch(batcher, items);
             }
             f.results = vec![None; items.len()];
+            if let Some(w) = &mut f.writer {
+                w.resize(items.len());
+            }
             f.items = items;
             launch(exec, frame);
         }
@@ -580,6 +672,17 @@ fn start_iteration(exec: &mut Execution, frame: FrameId, index: usize) -> Result
             }
         }
     };
+    if let Step::Fanout(f) = &exec.frame(frame).step
+        && f.writer.is_some()
+    {
+        let name = exec.entropy().uuid();
+        let now = exec.now;
+        if let Step::Fanout(f) = &mut exec.frame_mut(frame).step
+            && let Some(w) = &mut f.writer
+        {
+            w.started(index, name, &input, now);
+        }
+    }
     let record = exec.frame(frame).record && !distributed;
     let started = if record {
         exec.record_with(exec.frame(frame).cursor, || {
@@ -633,12 +736,16 @@ pub(crate) fn child_succeeded(
     let child_cursor = exec.frame(child).cursor;
     exec.free_frame(child);
     let keep = exec.limits.keep_events;
+    let now = exec.now;
     let (is_map, record, name, finished) = {
         let record = exec.frame(parent).record;
         let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
             return;
         };
         f.running.remove(&index);
+        if let Some(w) = &mut f.writer {
+            w.succeeded(index, &output, now);
+        }
         f.results[index] = Some(Arc::unwrap_or_clone(output));
         f.done += 1;
         let total = f.results.len();
@@ -691,10 +798,14 @@ pub(crate) fn child_failed(
     let child_cursor = exec.frame(child).cursor;
     exec.free_frame(child);
     let record = exec.frame(parent).record;
+    let now = exec.now;
     let Step::Fanout(f) = &mut exec.frame_mut(parent).step else {
         return;
     };
     f.running.remove(&index);
+    if let Some(w) = &mut f.writer {
+        w.failed(index, failure.error.clone(), failure.cause.clone(), now);
+    }
     if !f.is_map {
         exec.frame_mut(parent).cursor = child_cursor;
         if record && failure.origin == Origin::Task {
@@ -800,6 +911,10 @@ fn abort_frame(exec: &mut Execution, id: FrameId) {
                     .commands
                     .push(Command::CancelTask { task: reader.task });
             }
+            for task in f.writer.map(|w| w.pending).unwrap_or_default() {
+                exec.tasks.remove(&task);
+                exec.out.commands.push(Command::CancelTask { task });
+            }
         }
         Step::Enter { .. } | Step::Done => {}
     }
@@ -842,6 +957,39 @@ fn fanout_failed(exec: &mut Execution, frame: FrameId, failure: Failure) {
 
 /// Every child finished: build the result array and complete the state.
 fn all_done(exec: &mut Execution, frame: FrameId) {
+    // With a ResultWriter the results are written first; the writes' answers
+    // come back through `task_ended`, which calls this again.
+    let first = exec.next_timer_id;
+    let (writes, name) = match &mut exec.frame_mut(frame).step {
+        Step::Fanout(f) => match &mut f.writer {
+            Some(w) if !w.written => {
+                if !w.pending.is_empty() {
+                    return;
+                }
+                (w.writes(first), f.active.name.clone())
+            }
+            _ => (Vec::new(), String::new()),
+        },
+        _ => return,
+    };
+    if !writes.is_empty() {
+        exec.next_timer_id += writes.len() as u64;
+        for (task, resource, parameters) in writes {
+            exec.tasks.insert(task, frame);
+            exec.out
+                .commands
+                .push(Command::InvokeTask(crate::execution::TaskRequest {
+                    task,
+                    state_name: name.clone(),
+                    resource: resource.to_string(),
+                    parameters,
+                    timeout_seconds: None,
+                    heartbeat_seconds: None,
+                    task_token: None,
+                }));
+        }
+        return;
+    }
     let step = std::mem::replace(&mut exec.frame_mut(frame).step, Step::Done);
     let Step::Fanout(f) = step else {
         return;
@@ -861,12 +1009,15 @@ fn all_done(exec: &mut Execution, frame: FrameId) {
     let Some(def) = node.state(&f.active.name) else {
         return;
     };
-    let result = Arc::new(Value::Array(
-        f.results
-            .into_iter()
-            .map(|r| r.unwrap_or(Value::Null))
-            .collect(),
-    ));
+    let result = Arc::new(match &f.writer {
+        Some(w) => w.result(),
+        None => Value::Array(
+            f.results
+                .into_iter()
+                .map(|r| r.unwrap_or(Value::Null))
+                .collect(),
+        ),
+    });
     let mut active = f.active;
     match crate::states::complete(exec, frame, def, &mut active, result) {
         Ok(()) => {}

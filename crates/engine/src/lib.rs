@@ -15,6 +15,7 @@ mod item_reader;
 mod jsonata;
 mod limits;
 mod plan;
+mod result_writer;
 pub mod random;
 mod retry;
 pub mod simulate;

@@ -1,6 +1,7 @@
-//! Distributed Map `ItemReader` through the engine's public interface: the reads
-//! it asks for (served here by an in-memory bucket standing in for S3), the
-//! items it makes of them, the history it records, and its failures.
+//! A distributed Map's `ItemReader` and `ResultWriter` through the engine's
+//! public interface: the reads and writes it asks for (served here by an
+//! in-memory bucket standing in for S3), the items it makes of what it read,
+//! the files it writes, the history it records, and its failures.
 
 mod common;
 
@@ -34,6 +35,18 @@ impl Invoker for Bucket {
                         cause: Some(format!("The specified key does not exist. (Key: {key})")),
                     },
                 }
+            }
+            "arn:aws:states:::s3:putObject" => {
+                let key = p["Key"].as_str().unwrap_or_default().to_string();
+                if p["Bucket"] == "read-only" {
+                    return TaskOutcome::Failed {
+                        error: Some("S3.AccessDeniedException".into()),
+                        cause: Some("Access Denied".into()),
+                    };
+                }
+                self.objects
+                    .insert(key, p["Body"].as_str().unwrap_or_default().to_string());
+                TaskOutcome::Succeeded(json!({"ETag": "\"etag\""}))
             }
             "arn:aws:states:::aws-sdk:s3:listObjectsV2" => {
                 let mut keys: Vec<&String> = self.objects.keys().collect();
@@ -281,4 +294,114 @@ fn jsonata_arguments_and_max_items() {
     def["QueryLanguage"] = json!("JSONata");
     let (status, _) = run(&def, json!({"key": "k.json", "n": 3}), &mut s3);
     assert_eq!(output(&status), json!([1, 2, 3]));
+}
+
+fn writer_map(bucket: &str) -> Value {
+    json!({"StartAt": "Each", "States": {
+        "Each": {
+            "Type": "Map",
+            "Label": "Jobs",
+            "ItemSelector": {"n.$": "$$.Map.Item.Value"},
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                "StartAt": "Check", "States": {
+                    "Check": {"Type": "Choice",
+                              "Choices": [{"Variable": "$.n", "NumericEquals": 2, "Next": "Bad"}],
+                              "Default": "Good"},
+                    "Bad": {"Type": "Fail", "Error": "Odd", "Cause": "two is bad"},
+                    "Good": {"Type": "Pass", "End": true}}},
+            "ToleratedFailureCount": 1,
+            "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
+                             "Parameters": {"Bucket": bucket, "Prefix.$": "$.prefix"}},
+            "End": true}}})
+}
+
+#[test]
+fn results_are_written_to_s3_and_the_output_names_the_manifest() {
+    let mut def = writer_map("out");
+    def["States"]["Each"]["ItemsPath"] = json!("$.items");
+    let mut s3 = Bucket::default();
+    let (status, history) = run(&def, json!({"prefix": "runs", "items": [1, 2, 3]}), &mut s3);
+    let out = output(&status);
+    let run_arn = out["MapRunArn"].as_str().unwrap().to_string();
+    assert!(
+        run_arn.starts_with("arn:aws:states:us-east-1:123456789012:mapRun:m/Jobs:"),
+        "{run_arn}"
+    );
+    let run_id = run_arn.rsplit(':').next().unwrap();
+    let manifest_key = format!("runs/{run_id}/manifest.json");
+    assert_eq!(
+        out["ResultWriterDetails"],
+        json!({"Bucket": "out", "Key": manifest_key})
+    );
+    // The writes, like the reads, are in no event.
+    assert_eq!(
+        types(&history)[2..],
+        [
+            "MapStateStarted",
+            "MapRunStarted",
+            "MapRunSucceeded",
+            "MapStateSucceeded",
+            "MapStateExited",
+            "ExecutionSucceeded"
+        ]
+    );
+    let manifest: Value = serde_json::from_str(&s3.objects[&manifest_key]).unwrap();
+    assert_eq!(manifest["DestinationBucket"], "out");
+    assert_eq!(manifest["MapRunArn"], run_arn.as_str());
+    let succeeded_key = format!("runs/{run_id}/SUCCEEDED_0.json");
+    let failed_key = format!("runs/{run_id}/FAILED_0.json");
+    assert_eq!(
+        manifest["ResultFiles"],
+        json!({
+            "FAILED": [{"Key": failed_key, "Size": s3.objects[&failed_key].len()}],
+            "PENDING": [],
+            "SUCCEEDED": [{"Key": succeeded_key, "Size": s3.objects[&succeeded_key].len()}]})
+    );
+    let succeeded: Value = serde_json::from_str(&s3.objects[&succeeded_key]).unwrap();
+    let inputs: Vec<&str> = succeeded
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Input"].as_str().unwrap())
+        .collect();
+    assert_eq!(inputs, [r#"{"n":1}"#, r#"{"n":3}"#]);
+    let first = &succeeded[0];
+    assert_eq!(first["Output"], r#"{"n":1}"#);
+    assert_eq!(first["Status"], "SUCCEEDED");
+    assert_eq!(
+        first["StateMachineArn"],
+        "arn:aws:states:us-east-1:123456789012:stateMachine:m/Jobs"
+    );
+    let name = first["Name"].as_str().unwrap();
+    assert_eq!(
+        first["ExecutionArn"],
+        json!(format!(
+            "arn:aws:states:us-east-1:123456789012:execution:m/Jobs:{name}"
+        ))
+    );
+    let failed: Value = serde_json::from_str(&s3.objects[&failed_key]).unwrap();
+    assert_eq!(failed[0]["Input"], r#"{"n":2}"#);
+    assert_eq!(failed[0]["Error"], "Odd");
+    assert_eq!(failed[0]["Cause"], "two is bad");
+    assert_eq!(failed[0]["Status"], "FAILED");
+}
+
+#[test]
+fn a_failed_write_is_result_writer_failed() {
+    let mut def = writer_map("read-only");
+    def["States"]["Each"]["ItemsPath"] = json!("$.items");
+    let mut s3 = Bucket::default();
+    let (status, history) = run(&def, json!({"prefix": "p", "items": [1]}), &mut s3);
+    match &status {
+        Status::Failed(d) => {
+            assert_eq!(d.error.as_deref(), Some("States.ResultWriterFailed"));
+            assert_eq!(
+                d.cause.as_deref(),
+                Some("S3.AccessDeniedException: Access Denied")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(types(&history).contains(&"MapRunFailed".to_string()));
 }
