@@ -12,6 +12,10 @@ mod common;
 use common::{IDS, Workload};
 use criterion::{Criterion, Throughput, black_box, criterion_group, criterion_main};
 
+/// The allocator the `stepwise` binary ships with, so the figures are what users get.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("workloads");
     // One iteration is a whole run of a workload (up to 20,000 transitions):

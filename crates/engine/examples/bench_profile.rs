@@ -12,6 +12,10 @@ use std::hint::black_box;
 
 use common::Workload;
 
+/// The allocator of the `stepwise` binary and the benchmark.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let id = args.next().unwrap_or_else(|| "W1".to_string());

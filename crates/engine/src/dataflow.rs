@@ -132,13 +132,43 @@ pub(crate) fn template(
     template: &Value,
     input: &Value,
 ) -> Result<Value, Failure> {
-    // The plan and the generator are borrowed side by side (no reference count).
+    // The plan, the generator and the spare values are borrowed side by side.
     let entropy = &mut exec.rng;
     match exec.plan.template_for(template) {
-        Some(compiled) => compiled.evaluate(input, &env.scope(), entropy),
+        Some(compiled) => {
+            let mut out = match exec.spare.iter().position(|v| compiled.fits(v)) {
+                Some(i) => exec.spare.remove(i),
+                None => Value::Null,
+            };
+            compiled
+                .evaluate_into(input, &env.scope(), entropy, &mut out)
+                .map(|()| out)
+        }
         None => expr::template::evaluate(template, input, &env.scope(), entropy),
     }
     .map_err(|e| env.expr_failure(e))
+}
+
+/// How many dropped results an execution keeps for templates to evaluate into.
+const SPARES: usize = 4;
+
+/// Keeps a document nobody else holds for a later template to evaluate into
+/// (its strings, arrays and objects are reused when the shapes agree). Only
+/// objects are kept, at most [`SPARES`], and only until the execution blocks.
+pub(crate) fn recycle(exec: &mut Execution, doc: Payload) {
+    if let Ok(v) = Arc::try_unwrap(doc) {
+        recycle_value(exec, v);
+    }
+}
+
+/// [`recycle`] for an owned value.
+pub(crate) fn recycle_value(exec: &mut Execution, v: Value) {
+    if matches!(&v, Value::Object(m) if !m.is_empty()) {
+        if exec.spare.len() == SPARES {
+            exec.spare.remove(0);
+        }
+        exec.spare.push(v);
+    }
 }
 
 /// Places `result` in `raw` at `ResultPath`: absent or `$` replaces, `null`
@@ -201,13 +231,18 @@ pub(crate) fn finish_jsonpath(
         // The input is not written to: it stays as the state entered with it.
         let merged = result_path(&plan, env, &def.result_path, active.input.clone(), result)?;
         let output = select(&plan, env, &def.output_path, &merged)?;
-        output_limit(exec, &active.name, &output)?;
+        let bound = known_bound(exec, &output);
+        output_limit_bounded(exec, &active.name, &output, bound)?;
+        recycle(exec, merged);
         return Ok((output, assigned));
     };
+    let max = exec.limits.max_payload_bytes;
+    let in_bound = known_bound(exec, &active.input);
     let lent = exec.frame(frame).parent.is_none() && exec.lend_redrive_input(&active.input);
     let mut doc = Arc::unwrap_or_clone(std::mem::replace(&mut active.input, null()));
-    let previous = match expr::reference::set_in_place(&mut doc, path, Arc::unwrap_or_clone(result))
-    {
+    let result = Arc::unwrap_or_clone(result);
+    let result_bound = in_bound.map(|_| crate::limits::upper_bound(&result, max));
+    let previous = match expr::reference::set_in_place(&mut doc, path, result) {
         Ok(previous) => previous,
         Err(e) => {
             active.input = Arc::new(doc);
@@ -217,11 +252,31 @@ pub(crate) fn finish_jsonpath(
             return Err(env.expr_failure(e));
         }
     };
+    // The output's size bound follows from the input's: the replaced member's
+    // bound out, the result's in (bounds add up member by member).
+    let bound = match (
+        in_bound,
+        result_bound,
+        previous.replaced(),
+        &def.output_path,
+    ) {
+        (Some(input), Some(result), Some(old), None) if result <= max => {
+            Some(input.saturating_sub(crate::limits::upper_bound(old, max)) + result)
+        }
+        _ => None,
+    };
     let merged = Arc::new(doc);
-    let checked = select(&plan, env, &def.output_path, &merged)
-        .and_then(|output| output_limit(exec, &active.name, &output).map(|()| output));
+    let checked = select(&plan, env, &def.output_path, &merged).and_then(|output| {
+        output_limit_bounded(exec, &active.name, &output, bound).map(|()| output)
+    });
     match checked {
-        Ok(output) => Ok((output, assigned)),
+        Ok(output) => {
+            if let Some(old) = previous.into_replaced() {
+                recycle_value(exec, old);
+            }
+            recycle(exec, merged);
+            Ok((output, assigned))
+        }
         Err(failure) => {
             let mut doc = Arc::unwrap_or_clone(merged);
             expr::reference::restore(&mut doc, path, previous);
@@ -241,8 +296,42 @@ pub(crate) fn null() -> Payload {
 }
 
 /// `States.DataLimitExceeded` when a state's output is over the payload limit.
-pub(crate) fn output_limit(exec: &Execution, state: &str, output: &Value) -> Result<(), Failure> {
-    if crate::limits::exceeds(output, exec.limits.max_payload_bytes) {
+pub(crate) fn output_limit(
+    exec: &mut Execution,
+    state: &str,
+    output: &Payload,
+) -> Result<(), Failure> {
+    let bound = known_bound(exec, output);
+    output_limit_bounded(exec, state, output, bound)
+}
+
+/// The size bound of `doc` when it is the document checked last (the usual case:
+/// a state's input is the output its predecessor was checked with).
+pub(crate) fn known_bound(exec: &Execution, doc: &Payload) -> Option<usize> {
+    match &exec.checked {
+        // The weak reference keeps the allocation, so an equal address is this document.
+        Some((checked, bound)) if std::ptr::eq(checked.as_ptr(), Arc::as_ptr(doc)) => Some(*bound),
+        _ => None,
+    }
+}
+
+/// [`output_limit`] given an upper bound of the output's size when one is known,
+/// so that a large document is not walked again at every state. The bound found
+/// is remembered with the output.
+fn output_limit_bounded(
+    exec: &mut Execution,
+    state: &str,
+    output: &Payload,
+    bound: Option<usize>,
+) -> Result<(), Failure> {
+    let max = exec.limits.max_payload_bytes;
+    let bound = match bound {
+        Some(b) if b <= max => b,
+        _ => crate::limits::upper_bound(output, max),
+    };
+    if bound <= max {
+        exec.checked = Some((Arc::downgrade(output), bound));
+    } else if crate::limits::serialises_over(output, max) {
         return Err(Failure::new(
             "States.DataLimitExceeded",
             format!(

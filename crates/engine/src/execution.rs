@@ -245,6 +245,11 @@ pub struct Execution {
     /// The step in progress.
     pub(crate) now: i64,
     pub(crate) out: Decision,
+    /// The output whose size was checked last, and an upper bound of its size:
+    /// the next state's check starts from it instead of walking the document.
+    pub(crate) checked: Option<(std::sync::Weak<Value>, usize)>,
+    /// Results no longer used, for templates to evaluate into (`dataflow::recycle`).
+    pub(crate) spare: Vec<Value>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,6 +299,8 @@ impl Execution {
             last_top: None,
             now,
             out: Decision::default(),
+            checked: None,
+            spare: Vec::new(),
         };
         exec.record(
             0,
@@ -578,6 +585,8 @@ impl Execution {
             }
             self.advance(id);
         }
+        // A blocked execution holds its live data only.
+        self.spare = Vec::new();
     }
 
     /// Runs one frame state after state until it blocks or ends.
@@ -604,7 +613,8 @@ impl Execution {
                     // The name's buffer is reused: one top-level state after another.
                     Some((name, kept)) => {
                         name.clone_from(&state);
-                        *kept = input.clone();
+                        let previous = std::mem::replace(kept, input.clone());
+                        crate::dataflow::recycle(self, previous);
                     }
                     None => self.last_top = Some((state.clone(), input.clone())),
                 }

@@ -13,7 +13,7 @@ pub fn exceeds(v: &Value, max: usize) -> bool {
 
 /// An upper bound of the compact JSON size: six bytes per string byte covers
 /// the longest escape (`\u00XX`).
-fn upper_bound(v: &Value, max: usize) -> usize {
+pub(crate) fn upper_bound(v: &Value, max: usize) -> usize {
     match v {
         Value::Array(a) => {
             let mut n = 2;
@@ -58,7 +58,7 @@ fn scalar_bound(v: &Value) -> usize {
     }
 }
 
-fn serialises_over(v: &Value, max: usize) -> bool {
+pub(crate) fn serialises_over(v: &Value, max: usize) -> bool {
     struct Counter {
         n: usize,
         max: usize,

@@ -69,6 +69,8 @@ pub(crate) fn pass(
             let (output, assigned) =
                 dataflow::finish_jsonpath(exec, frame, &env, def, active, result)?;
             exit_checked(exec, frame, def, active, output, assigned);
+            // The state is done with its input: a later template may reuse it.
+            dataflow::recycle(exec, std::mem::replace(&mut active.input, dataflow::null()));
             Ok(())
         }
         QueryLanguage::Jsonata => {

@@ -97,6 +97,18 @@ pub struct Previous {
     old: Option<Value>,
 }
 
+impl Previous {
+    /// The value the write replaced in place (nothing was added to the document).
+    pub fn replaced(&self) -> Option<&Value> {
+        self.old.as_ref().filter(|_| self.created.is_none())
+    }
+
+    /// Gives up the undo, returning the value the write replaced, if any.
+    pub fn into_replaced(self) -> Option<Value> {
+        self.old.filter(|_| self.created.is_none())
+    }
+}
+
 /// [`set`] on a document the caller owns: no copy, and on failure the document
 /// is left as it was. The returned [`Previous`] undoes the change.
 pub fn set_in_place(

@@ -66,6 +66,110 @@ impl Compiled {
     ) -> Result<Value, Error> {
         eval(&self.root, input, scope, entropy)
     }
+
+    /// [`Compiled::evaluate`] into `out`, reusing the strings, arrays and objects
+    /// already there where they have the result's shape (a state that replaces its
+    /// previous result evaluates into it without allocating). On success `out`
+    /// equals what `evaluate` returns; on failure it holds some valid value.
+    pub fn evaluate_into(
+        &self,
+        input: &Value,
+        scope: &Scope,
+        entropy: &mut dyn Entropy,
+        out: &mut Value,
+    ) -> Result<(), Error> {
+        eval_into(&self.root, input, scope, entropy, out)
+    }
+
+    /// Whether [`Compiled::evaluate_into`] would reuse `v`'s top-level object:
+    /// it has the template's keys in the template's order.
+    pub fn fits(&self, v: &Value) -> bool {
+        match (&self.root, v) {
+            (Node::Shaped { skeleton, .. }, Value::Object(map)) => same_keys(map, skeleton),
+            _ => false,
+        }
+    }
+}
+
+/// Whether two objects have the same keys in the same order.
+fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
+    a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| x == y)
+}
+
+/// Makes `dst` equal to `src` (same members in the same order), keeping the
+/// allocations of `dst` where the shapes agree.
+pub fn assign(dst: &mut Value, src: &Value) {
+    match (dst, src) {
+        (Value::String(d), Value::String(s)) => d.clone_from(s),
+        (Value::Array(d), Value::Array(s)) => {
+            d.truncate(s.len());
+            let kept = d.len();
+            for (x, y) in d.iter_mut().zip(s) {
+                assign(x, y);
+            }
+            d.extend(s[kept..].iter().cloned());
+        }
+        (Value::Object(d), Value::Object(s)) if same_keys(d, s) => {
+            for (x, y) in d.values_mut().zip(s.values()) {
+                assign(x, y);
+            }
+        }
+        (dst, src) => *dst = src.clone(),
+    }
+}
+
+fn eval_into(
+    node: &Node,
+    input: &Value,
+    scope: &Scope,
+    entropy: &mut dyn Entropy,
+    out: &mut Value,
+) -> Result<(), Error> {
+    match node {
+        Node::Literal(v) => assign(out, v),
+        Node::Shaped { skeleton, slots } => {
+            let reuse = matches!(&*out, Value::Object(map) if same_keys(map, skeleton));
+            if !reuse {
+                *out = Value::Object(skeleton.clone());
+            }
+            let Value::Object(map) = out else {
+                return Ok(());
+            };
+            let mut slots = slots.iter().peekable();
+            for (position, (member, literal)) in map.values_mut().zip(skeleton.values()).enumerate()
+            {
+                match slots.peek() {
+                    Some((p, child)) if *p == position => {
+                        eval_into(child, input, scope, entropy, member)?;
+                        slots.next();
+                    }
+                    _ if reuse => assign(member, literal),
+                    _ => {}
+                }
+            }
+        }
+        Node::Array(items) => match out {
+            Value::Array(values) if values.len() == items.len() => {
+                for (child, value) in items.iter().zip(values.iter_mut()) {
+                    eval_into(child, input, scope, entropy, value)?;
+                }
+            }
+            _ => *out = eval(node, input, scope, entropy)?,
+        },
+        Node::Path { field, path } => match path.evaluate_ref(input, scope) {
+            Ok(std::borrow::Cow::Borrowed(v)) => assign(out, v),
+            Ok(std::borrow::Cow::Owned(v)) => *out = v,
+            Err(_) => {
+                return Err(not_found(
+                    path.as_str(),
+                    field,
+                    path.root_value(input, scope),
+                ));
+            }
+        },
+        Node::Object(_) | Node::Call { .. } => *out = eval(node, input, scope, entropy)?,
+    }
+    Ok(())
 }
 
 /// Compiles and evaluates in one go; prefer [`Compiled`] on hot paths.
@@ -278,6 +382,80 @@ mod tests {
             let out = run(template, json!({"x": "X"})).expect("evaluates");
             assert_eq!(serde_json::to_string(&out).expect("json"), expected);
         }
+    }
+
+    #[test]
+    fn evaluate_into_gives_what_evaluate_gives_whatever_was_there() {
+        let templates = [
+            json!({"a": 1, "b.$": "$.x", "c": {"d": [1, "s"]}, "e.$": "$.y", "f": null}),
+            json!({"b.$": "$.x", "a": 1, "e.$": "$.y"}),
+            json!({"list": [{"v.$": "$.x"}, 2, "lit"], "u.$": "States.UUID()"}),
+            json!({"a": 1, "b": 2, "a.$": "$.x"}),
+            json!({"whole.$": "$", "n.$": "$.y.z"}),
+            json!({"i.$": "$.items[*].k"}),
+        ];
+        let inputs = [
+            json!({"x": "X", "y": {"z": [1, {"q": "r"}]}, "items": [{"k": 1}, {"k": 2}]}),
+            json!({"x": {"deep": ["a", "b", "c"]}, "y": {"z": null}, "items": []}),
+            json!({"x": 3.5, "y": {"z": "longer string than before"}, "items": [{"k": "s"}]}),
+        ];
+        for template in &templates {
+            let compiled = Compiled::new(template).expect("compiles");
+            for input in &inputs {
+                let expected = compiled
+                    .evaluate(input, &Scope::empty(), &mut Fixed(7))
+                    .expect("evaluates");
+                // Whatever was there before: other shapes, the same shape with other
+                // values, longer arrays and strings, and the previous results.
+                let mut previous: Vec<Value> = vec![
+                    Value::Null,
+                    json!("a string"),
+                    json!([1, 2, 3, 4, 5, 6]),
+                    json!({"a": [9, 9, 9, 9], "b": {"x": 1}, "c": "cccccccccccc", "e": [], "f": 1}),
+                ];
+                previous.extend(inputs.iter().filter_map(|other| {
+                    compiled
+                        .evaluate(other, &Scope::empty(), &mut Fixed(7))
+                        .ok()
+                }));
+                for mut out in previous {
+                    compiled
+                        .evaluate_into(input, &Scope::empty(), &mut Fixed(7), &mut out)
+                        .expect("evaluates");
+                    assert_eq!(out, expected, "{template} on {input}");
+                    assert_eq!(
+                        serde_json::to_string(&out).expect("json"),
+                        serde_json::to_string(&expected).expect("json")
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn assign_copies_values_in_order() {
+        let cases = [
+            (json!({"a": 1, "b": 2}), json!({"b": 2, "a": 1})),
+            (json!(["x", {"k": "v"}]), json!(["yy", {"k": "w"}, 3])),
+            (json!({"s": "long text"}), json!({"s": "t"})),
+            (json!(1), json!({"a": null})),
+        ];
+        for (mut dst, src) in cases {
+            assign(&mut dst, &src);
+            assert_eq!(
+                serde_json::to_string(&dst).expect("json"),
+                serde_json::to_string(&src).expect("json")
+            );
+        }
+    }
+
+    #[test]
+    fn fits_only_objects_with_the_template_keys_in_order() {
+        let compiled = Compiled::new(&json!({"a.$": "$.x", "b": 1})).expect("compiles");
+        assert!(compiled.fits(&json!({"a": [1], "b": "z"})));
+        assert!(!compiled.fits(&json!({"b": 1, "a": 2})));
+        assert!(!compiled.fits(&json!({"a": 1})));
+        assert!(!compiled.fits(&json!([1, 2])));
     }
 
     #[test]
