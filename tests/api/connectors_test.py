@@ -20,7 +20,8 @@ config file whose [services.*] point at moto's server and whose
   AWS-only defaults (ServerSideEncryption, ChecksumType) left aside when moto
   sends none.
 - A distributed Map whose ItemReader reads JSON, CSV and JSONL objects and an
-  object listing from moto's S3, and fails with States.ItemReaderFailed.
+  object listing from moto's S3, and fails with States.ItemReaderFailed; and
+  one whose ResultWriter writes its results and manifest there.
 
 Usage: connectors_test.py --stepwise PATH-TO-stepwise --moto PATH-TO-moto_server [--corpus DIR]
 """
@@ -487,6 +488,29 @@ def main():
         check("ItemReader of a missing object fails with States.ItemReaderFailed",
               d["status"] == "FAILED" and d.get("error") == "States.ItemReaderFailed"
               and "NoSuchKey" in d.get("cause", ""), (d.get("error"), d.get("cause")))
+
+        # 3d. ResultWriter: the map run's results written to S3, the output naming the manifest.
+        d = run_to_end(sfn, "writer", reader_map(
+            get_object("JSON"), double, Label="Jobs",
+            ResultWriter={"Resource": "arn:aws:states:::s3:putObject",
+                          "Parameters": {"Bucket": "items", "Prefix": "results"}}),
+            {"bucket": "items", "key": "in/orders.json"})
+        out = json.loads(d.get("output", "{}"))
+        details = out.get("ResultWriterDetails", {})
+        check("ResultWriter: the output names the manifest",
+              d["status"] == "SUCCEEDED" and details.get("Bucket") == "items"
+              and details.get("Key", "").startswith("results/") and details["Key"].endswith("/manifest.json")
+              and ":mapRun:writer/Jobs:" in out.get("MapRunArn", ""), out)
+        try:
+            manifest = json.loads(s3.get_object(Bucket="items", Key=details.get("Key", "-"))["Body"].read())
+            files = manifest["ResultFiles"]["SUCCEEDED"]
+            records = json.loads(s3.get_object(Bucket="items", Key=files[0]["Key"])["Body"].read())
+            check("ResultWriter: manifest and SUCCEEDED_0.json written to S3",
+                  manifest["MapRunArn"] == out["MapRunArn"] and manifest["ResultFiles"]["FAILED"] == []
+                  and sorted(json.loads(r["Output"])["twice"] for r in records) == [0, 2, 4, 6, 8]
+                  and all(r["Status"] == "SUCCEEDED" for r in records), (manifest, records[:1]))
+        except Exception as e:  # noqa: BLE001 - reported as a failed check
+            check("ResultWriter: manifest and SUCCEEDED_0.json written to S3", False, repr(e))
 
         # 4. examples/http-call through the server and through `stepwise run`.
         with open(os.path.join(EXAMPLE, "http-call.asl.json")) as f:
