@@ -112,6 +112,21 @@ impl Inner {
             .map_err(Error::from)
     }
 
+    /// Commits transitions without a blocking thread: the store's writer
+    /// answers through a one-shot channel once they are durable.
+    pub async fn commit(&self, batch: Vec<store::Transition>) -> Result<Vec<store::CommitOutcome>> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.store.commit_then(
+            batch,
+            Box::new(move |result| {
+                let _ = tx.send(result);
+            }),
+        );
+        rx.await
+            .map_err(|_| Error::ShuttingDown)?
+            .map_err(Error::from)
+    }
+
     /// The plan of a stored definition, parsed once per text.
     pub fn plan(&self, definition: &str, express: bool) -> Result<Arc<Plan>> {
         let key = (definition.to_string(), express);

@@ -255,7 +255,7 @@ pub(crate) async fn apply_locked(
     let invoke = st.absorb(arn, &decision, &mut t);
     let timers_added = !t.timers_add.is_empty() || !t.inbox_add.is_empty();
     let resident = wakes_soon(&t, now);
-    let result = inner.store(move |s| s.commit(vec![t])).await;
+    let result = inner.commit(vec![t]).await;
     match result {
         Ok(outcomes) => match outcomes.first() {
             Some(CommitOutcome::Committed { version }) => st.version = *version,

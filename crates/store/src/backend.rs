@@ -8,6 +8,9 @@
 use crate::Result;
 use crate::model::*;
 
+/// Receives the outcome of [`Store::commit_then`].
+pub type CommitReply = Box<dyn FnOnce(Result<Vec<CommitOutcome>>) + Send>;
+
 /// The one boundary to persistence.
 pub trait Store: Send + Sync {
     // ---- state machines ----
@@ -106,6 +109,14 @@ pub trait Store: Send + Sync {
     /// written (or, for an I/O error during commit, that it is unknown whether it
     /// was: the caller must re-read).
     fn commit(&self, batch: Vec<Transition>) -> Result<Vec<CommitOutcome>>;
+
+    /// [`Store::commit`] answered through `done` rather than by blocking: a
+    /// backend with its own writer queues the batch and returns at once (async
+    /// callers then need no thread of their own per commit). `done` may run on
+    /// another thread and must not block.
+    fn commit_then(&self, batch: Vec<Transition>, done: CommitReply) {
+        done(self.commit(batch));
+    }
 
     /// The journal entries of one execution after version `after`, by version
     /// ascending (at most `limit`); empty for an unknown execution.

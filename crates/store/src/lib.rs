@@ -18,7 +18,7 @@ mod page;
 mod schema;
 pub mod sqlite;
 
-pub use backend::Store;
+pub use backend::{CommitReply, Store};
 pub use error::{Error, Result};
 pub use model::*;
 pub use sqlite::{SqliteOptions, SqliteStore, Synchronous, WriterStats};

@@ -2,7 +2,7 @@
 
 use super::{SqliteStore, commit, executions, history, machines, queues};
 use crate::model::*;
-use crate::{Result, Store};
+use crate::{CommitReply, Result, Store};
 
 impl Store for SqliteStore {
     fn data_dir(&self) -> Option<std::path::PathBuf> {
@@ -151,6 +151,13 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         self.write(move |c| commit::apply_batch(c, &batch))
+    }
+
+    fn commit_then(&self, batch: Vec<Transition>, done: CommitReply) {
+        if batch.is_empty() {
+            return done(Ok(Vec::new()));
+        }
+        self.write_then(move |c| commit::apply_batch(c, &batch), done);
     }
 
     fn journal(&self, execution_arn: &str, after: i64, limit: usize) -> Result<Vec<JournalEntry>> {

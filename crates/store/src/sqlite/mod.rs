@@ -60,12 +60,21 @@ impl Default for SqliteOptions {
     }
 }
 
+/// The write connection's page cache (KiB).
+const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// The shortest interval between two checkpoints.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
+/// A WAL longer than this (in 4 KiB pages) is started over even if that makes
+/// the writer wait once.
+const MAX_WAL_FRAMES: i64 = 64 * 1024;
+
 /// The SQLite implementation of [`crate::Store`].
 pub struct SqliteStore {
     path: PathBuf,
     options: SqliteOptions,
     sender: SyncSender<Message>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    /// The writer and checkpointer threads.
+    writer: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
     counters: Arc<Counters>,
     readers: Mutex<Vec<Connection>>,
 }
@@ -90,20 +99,33 @@ impl SqliteStore {
         }
         schema::migrate(&mut conn, schema::SQLITE, now_millis())?;
         conn.set_prepared_statement_cache_capacity(128);
+        // The pages the writer touches stay in memory (no re-reads from the OS),
+        // and checkpoints run on their own thread, never inside a commit.
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size=-{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint=0;"
+        ))?;
+        let checkpointer = Connection::open(&path)?;
+        configure(&checkpointer, &options)?;
 
         // A bounded queue applies back-pressure instead of buffering without limit.
         let (sender, rx) = mpsc::sync_channel(options.max_group * 4);
+        let (committed, wal_grew) = mpsc::sync_channel(1);
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
         let max_group = options.max_group.max(1);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer::run(conn, rx, max_group, thread_counters))?;
+            .spawn(move || writer::run(conn, rx, max_group, thread_counters, committed))?;
+        let checkpoints = std::thread::Builder::new()
+            .name("store-checkpoint".into())
+            .spawn(move || {
+                writer::checkpoints(checkpointer, wal_grew, CHECKPOINT_EVERY, MAX_WAL_FRAMES)
+            })?;
         Ok(SqliteStore {
             path,
             options,
             sender,
-            writer: Mutex::new(Some(handle)),
+            writer: Mutex::new(Some((handle, checkpoints))),
             counters,
             readers: Mutex::new(Vec::new()),
         })
@@ -139,11 +161,15 @@ impl SqliteStore {
     /// same; this form reports whether the writer ended cleanly.
     pub fn shutdown(&self) -> Result<()> {
         let handle = self.writer.lock().map_err(|_| Error::Closed)?.take();
-        if let Some(handle) = handle {
+        if let Some((handle, checkpoints)) = handle {
             let _ = self.sender.send(Message::Shutdown);
             handle
                 .join()
                 .map_err(|_| Error::Database("writer thread panicked".into()))?;
+            // The writer's end closed the checkpointer's channel.
+            checkpoints
+                .join()
+                .map_err(|_| Error::Database("checkpoint thread panicked".into()))?;
         }
         Ok(())
     }
@@ -156,10 +182,27 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<R> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel(1);
-        self.sender
-            .send(Message::Job(Box::new(ClosureJob::new(work, reply))))
-            .map_err(|_| Error::Closed)?;
+        self.write_then(
+            work,
+            Box::new(move |result| {
+                // The caller may have gone away; nothing to do then.
+                let _ = reply.send(result);
+            }),
+        );
         answer.recv().map_err(|_| Error::Closed)?
+    }
+
+    /// Queues `work` for the writer thread; `done` gets its result once the
+    /// group has committed (on the writer thread: it must not block).
+    pub(crate) fn write_then<R, F>(&self, work: F, done: writer::Reply<R>)
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    {
+        let job = Box::new(ClosureJob::new(work, done));
+        if let Err(mpsc::SendError(Message::Job(job))) = self.sender.send(Message::Job(job)) {
+            job.finish(Err(Error::Closed));
+        }
     }
 
     /// Runs `work` on a read connection (WAL: it sees the last committed state and

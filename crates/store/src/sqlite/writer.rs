@@ -35,11 +35,14 @@ pub(crate) enum Message {
     Shutdown,
 }
 
-/// A job built from a closure; its result is sent back on a one-shot channel.
+/// Where a job's result goes once its group committed.
+pub(crate) type Reply<R> = Box<dyn FnOnce(Result<R>) + Send>;
+
+/// A job built from a closure; its result is handed to `reply`.
 pub(crate) struct ClosureJob<R, F> {
     work: Option<F>,
     result: Option<Result<R>>,
-    reply: SyncSender<Result<R>>,
+    reply: Reply<R>,
 }
 
 impl<R, F> ClosureJob<R, F>
@@ -47,7 +50,7 @@ where
     R: Send + 'static,
     F: FnOnce(&Connection) -> Result<R> + Send + 'static,
 {
-    pub(crate) fn new(work: F, reply: SyncSender<Result<R>>) -> Self {
+    pub(crate) fn new(work: F, reply: Reply<R>) -> Self {
         ClosureJob {
             work: Some(work),
             result: None,
@@ -82,8 +85,7 @@ where
                 _ => Err(e),
             },
         };
-        // The caller may have gone away; nothing to do then.
-        let _ = self.reply.send(answer);
+        (self.reply)(answer);
     }
 }
 
@@ -118,6 +120,7 @@ pub(crate) fn run(
     rx: Receiver<Message>,
     max_group: usize,
     counters: Arc<Counters>,
+    committed: SyncSender<()>,
 ) {
     let mut poisoned: Option<String> = None;
     let mut stopping = false;
@@ -164,26 +167,38 @@ pub(crate) fn run(
         for job in group {
             job.finish(Ok(()));
         }
+        // Tell the checkpointer the WAL grew (a full slot means it already knows).
+        let _ = committed.try_send(());
     }
     // Dropping `conn` closes it; the last connection to close checkpoints the WAL.
 }
 
 /// Runs a group in one transaction; `Err` if the transaction itself failed.
+/// A group of one needs no savepoint: its failure rolls the transaction back.
 fn commit_group(
     conn: &Connection,
     group: &mut [Box<dyn Job>],
 ) -> std::result::Result<(), rusqlite::Error> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let outcome = (|| {
-        for job in group.iter_mut() {
-            conn.execute_batch("SAVEPOINT request")?;
-            if job.run(conn) {
-                conn.execute_batch("RELEASE request")?;
-            } else {
-                conn.execute_batch("ROLLBACK TO request; RELEASE request")?;
+        if let [job] = group {
+            if !job.run(conn) {
+                conn.prepare_cached("ROLLBACK")?.execute([])?;
+                return Ok(());
+            }
+        } else {
+            let mut savepoint = conn.prepare_cached("SAVEPOINT request")?;
+            let mut release = conn.prepare_cached("RELEASE request")?;
+            let mut undo = conn.prepare_cached("ROLLBACK TO request")?;
+            for job in group.iter_mut() {
+                savepoint.execute([])?;
+                if !job.run(conn) {
+                    undo.execute([])?;
+                }
+                release.execute([])?;
             }
         }
-        conn.execute_batch("COMMIT")?;
+        conn.prepare_cached("COMMIT")?.execute([])?;
         Ok(())
     })();
     if outcome.is_err() && !conn.is_autocommit() {
@@ -191,4 +206,42 @@ fn commit_group(
         let _ = conn.execute_batch("ROLLBACK");
     }
     outcome
+}
+
+/// The checkpointer thread's body: copies the WAL back into the database file
+/// beside the writer, so that the writer's commits never wait for a checkpoint
+/// (the writer's connection has automatic checkpoints off). It runs after
+/// commits, at most every `every`, in PASSIVE mode (never blocking the writer);
+/// should the WAL still outgrow `max_frames` (a writer that never pauses lets a
+/// passive checkpoint finish but never restart the log), a RESTART checkpoint
+/// waits for the writer between two groups and starts the WAL over.
+pub(crate) fn checkpoints(
+    conn: Connection,
+    committed: Receiver<()>,
+    every: std::time::Duration,
+    max_frames: i64,
+) {
+    let mut last = std::time::Instant::now();
+    while committed.recv().is_ok() {
+        let since = last.elapsed();
+        if since < every {
+            std::thread::sleep(every - since);
+        }
+        last = std::time::Instant::now();
+        let frames: rusqlite::Result<(i64, i64)> =
+            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                Ok((r.get(1)?, r.get(2)?))
+            });
+        match frames {
+            Ok((log, _)) if log > max_frames => {
+                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(RESTART)") {
+                    eprintln!("stepwise store: checkpoint (restart) failed: {e}");
+                }
+            }
+            Ok(_) => {}
+            // The writer's next commits still land in the WAL: nothing is lost,
+            // the next checkpoint tries again.
+            Err(e) => eprintln!("stepwise store: checkpoint failed: {e}"),
+        }
+    }
 }
