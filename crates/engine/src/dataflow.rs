@@ -252,17 +252,16 @@ pub(crate) fn finish_jsonpath(
             return Err(env.expr_failure(e));
         }
     };
-    // The output's size bound follows from the input's: the replaced member's
-    // bound out, the result's in (bounds add up member by member).
+    // The output's size bound follows from the input's: the result is added and
+    // the replaced member is not taken off (that would walk it too), so the bound
+    // grows along a chain until it passes the limit and is measured again.
     let bound = match (
         in_bound,
         result_bound,
         previous.replaced(),
         &def.output_path,
     ) {
-        (Some(input), Some(result), Some(old), None) if result <= max => {
-            Some(input.saturating_sub(crate::limits::upper_bound(old, max)) + result)
-        }
+        (Some(input), Some(result), Some(_), None) if result <= max => Some(input + result),
         _ => None,
     };
     let merged = Arc::new(doc);

@@ -280,12 +280,19 @@ impl Execution {
         let definition = plan.definition.clone();
         let rng = crate::random::SplitMix64::new(info.seed);
         let input = Arc::new(input);
+        // Kept for `$$.Execution.Input` and the history's verbatim input text; when
+        // neither can be asked for, the first state may write into the input in place.
+        let kept_input = if limits.keep_events || plan.reads_any_context() {
+            input.clone()
+        } else {
+            crate::dataflow::null()
+        };
         let mut exec = Execution {
             plan,
             definition,
             info,
             limits,
-            input: input.clone(),
+            input: kept_input,
             start_time: now,
             status: Status::Running,
             frames: Vec::new(),

@@ -72,6 +72,8 @@ pub struct Plan {
     jsonata: FastMap<(usize, usize), Expression>,
     /// States (by address) none of whose fields can read the context object.
     context_free: HashSet<usize, BuildHasherDefault<FastHasher>>,
+    /// How many states may read the context object.
+    context_readers: usize,
     /// Task states' resource kinds, by the address of their `Resource`.
     resource_kinds: FastMap<usize, ResourceKind>,
     /// A context object given whole (TestState's `context`) instead of the built one.
@@ -148,6 +150,7 @@ impl Plan {
             references: FastMap::default(),
             jsonata: FastMap::default(),
             context_free: HashSet::default(),
+            context_readers: 0,
             resource_kinds: FastMap::default(),
             fixed_context: None,
         };
@@ -257,7 +260,9 @@ impl Plan {
                 _ => {}
             }
         }
-        if !reads_context {
+        if reads_context {
+            self.context_readers += 1;
+        } else {
             self.context_free.insert(address(state));
         }
     }
@@ -347,6 +352,11 @@ impl Plan {
     /// Whether evaluating this state may read `$$`.
     pub(crate) fn reads_context(&self, state: &State) -> bool {
         !self.context_free.contains(&address(state))
+    }
+
+    /// Whether any state may read `$$` (and so `$$.Execution.Input`).
+    pub(crate) fn reads_any_context(&self) -> bool {
+        self.context_readers > 0 || self.fixed_context.is_some()
     }
 }
 

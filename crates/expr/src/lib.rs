@@ -16,6 +16,39 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+/// String equality tuned for the short keys of JSON objects: one or two word
+/// compares instead of a call to `memcmp` (lookups and shape checks compare keys
+/// at every state).
+#[inline]
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[inline(always)]
+fn word(s: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&s[at..at + 8]);
+    u64::from_ne_bytes(w)
+}
+
+#[inline(always)]
+fn half(s: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&s[at..at + 4]);
+    u32::from_ne_bytes(w)
+}
+
 /// Workflow variables visible to a state (`$name` roots).
 pub trait Variables {
     fn get(&self, name: &str) -> Option<&Value>;
@@ -113,6 +146,45 @@ impl ParseError {
         ParseError {
             message: message.into(),
             offset,
+        }
+    }
+}
+
+#[cfg(test)]
+mod text_tests {
+    #[test]
+    fn same_text_is_string_equality() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "customer",
+            "customes",
+            "xustomer",
+            "tags",
+            "tagz",
+            "étoile",
+            "étoilé",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(super::same_text(a, b), a == b, "{a:?} {b:?}");
+            }
+            let mut changed = a.to_owned().into_bytes();
+            for i in 0..changed.len() {
+                changed[i] ^= 1;
+                let other = String::from_utf8_lossy(&changed).into_owned();
+                assert_eq!(super::same_text(a, &other), a == other, "{a:?} {other:?}");
+                changed[i] ^= 1;
+            }
         }
     }
 }

@@ -93,7 +93,7 @@ impl Compiled {
 
 /// Whether two objects have the same keys in the same order.
 fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
-    a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| x == y)
+    a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| crate::same_text(x, y))
 }
 
 /// Makes `dst` equal to `src` (same members in the same order), keeping the

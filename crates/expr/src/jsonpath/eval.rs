@@ -215,7 +215,9 @@ pub(crate) fn render(root: &str, segments: &[Segment]) -> String {
 pub(crate) fn member<'a>(map: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
     const SCAN: usize = 8;
     if map.len() <= SCAN {
-        map.iter().find(|(k, _)| k.as_str() == name).map(|(_, v)| v)
+        map.iter()
+            .find(|(k, _)| crate::same_text(k, name))
+            .map(|(_, v)| v)
     } else {
         map.get(name)
     }
@@ -227,7 +229,7 @@ pub(crate) fn member_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Opt
     const SCAN: usize = 8;
     if map.len() <= SCAN {
         map.iter_mut()
-            .find(|(k, _)| k.as_str() == name)
+            .find(|(k, _)| crate::same_text(k, name))
             .map(|(_, v)| v)
     } else {
         map.get_mut(name)
