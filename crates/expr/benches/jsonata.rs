@@ -70,6 +70,10 @@ fn bench(c: &mut Criterion) {
         c.bench_function(&format!("eval/{name}"), |b| {
             b.iter(|| expr.evaluate_with(None, black_box(&bound), &det, &limits))
         });
+        // The same expression through jlens-core alone, as before our own evaluator.
+        c.bench_function(&format!("jlens/{name}"), |b| {
+            b.iter(|| expr.evaluate_reference(None, black_box(&bound), &det, &limits))
+        });
     }
 
     if let Some(data) = cases["suite"]["dataset"].as_str().and_then(dataset) {
@@ -82,6 +86,9 @@ fn bench(c: &mut Criterion) {
             assert!(result.is_some(), "{name}");
             c.bench_function(&format!("suite/{name}"), |b| {
                 b.iter(|| expr.evaluate_with(Some(black_box(&data)), &none, &det, &limits))
+            });
+            c.bench_function(&format!("suite_jlens/{name}"), |b| {
+                b.iter(|| expr.evaluate_reference(Some(black_box(&data)), &none, &det, &limits))
             });
         }
     }

@@ -11,12 +11,15 @@
 //!   `U1001` under a `depth` or `timelimit` passes when a limit of ours stops it (`D1011`,
 //!   `D1012`, `U1006`, `U1001`).
 //! - Cases run in the Step Functions dialect, the one the engine uses.
+//!
+//! `fast_path_agrees_with_jlens` runs every case that our own evaluator covers through both
+//! evaluators and requires the same result or the same error code.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use expr::jsonata::{Determinism, Expression, Limits};
+use expr::jsonata::{Bindings, Determinism, Expression, Limits};
 use serde_json::Value;
 
 const DET: Determinism = Determinism {
@@ -147,17 +150,22 @@ fn case(name: String, c: &Value, group: &Path, datasets: &Path) -> Case {
     }
 }
 
-/// Runs one case; `Err` says why it failed.
-fn run(case: &Case) -> Result<(), String> {
-    if let Expect::Unreadable(why) = &case.expect {
-        return Err(format!("case file unreadable: {why}"));
-    }
+fn limits(case: &Case) -> Limits {
     let mut limits = Limits::default();
     if let Some(depth) = case.depth {
         limits.max_depth = depth;
     }
     // The suite builds results far larger than a Step Functions payload.
     limits.max_result_bytes = 256 * 1024 * 1024;
+    limits
+}
+
+/// Runs one case; `Err` says why it failed.
+fn run(case: &Case) -> Result<(), String> {
+    if let Expect::Unreadable(why) = &case.expect {
+        return Err(format!("case file unreadable: {why}"));
+    }
+    let limits = limits(case);
     let bindings: Vec<(&str, &Value)> =
         case.bindings.iter().map(|(k, v)| (k.as_str(), v)).collect();
     let result = Expression::compile(&case.expr)
@@ -262,5 +270,54 @@ fn official_jsonata_suite() {
     assert!(
         stale.is_empty(),
         "listed cases that do not exist: {stale:?}"
+    );
+}
+
+#[test]
+fn fast_path_agrees_with_jlens() {
+    let root = suite_dir();
+    assert!(
+        root.join("groups").is_dir(),
+        "the JSONata suite is expected at {}",
+        root.display()
+    );
+    let cases = load_cases(&root);
+    let mut covered = 0;
+    let mut differ = Vec::new();
+    for case in &cases {
+        let Ok(expr) = Expression::compile(&case.expr) else {
+            continue;
+        };
+        if !expr.is_fast() || matches!(case.input, Some(Value::Array(_))) {
+            continue;
+        }
+        covered += 1;
+        let bindings: Bindings = case.bindings.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let limits = limits(case);
+        let ours = expr.evaluate_with(case.input.as_ref(), &bindings, &DET, &limits);
+        let theirs = expr.evaluate_reference(case.input.as_ref(), &bindings, &DET, &limits);
+        let agree = match (&ours, &theirs) {
+            (Ok(Some(a)), Ok(Some(b))) => a == b,
+            (Ok(None), Ok(None)) => true,
+            (Err(a), Err(b)) => a.code == b.code,
+            _ => false,
+        };
+        if !agree {
+            differ.push(format!(
+                "{}: {}\n    ours {ours:?}\n    jlens {theirs:?}",
+                case.name, case.expr
+            ));
+        }
+    }
+    println!(
+        "our own evaluator covers {covered} of {} suite cases",
+        cases.len()
+    );
+    assert!(covered > 500, "only {covered} cases covered");
+    assert!(
+        differ.is_empty(),
+        "{} cases differ between our evaluator and jlens:\n{}",
+        differ.len(),
+        differ.join("\n")
     );
 }

@@ -18,6 +18,7 @@
 //! optional [`Limits::timeout_ms`] safety net inside `jlens-core`, which can turn a result into
 //! a `D1012` error but never changes a value.
 
+mod fast;
 mod functions;
 mod random;
 
@@ -177,6 +178,8 @@ impl<'a> FromIterator<(&'a str, &'a Value)> for Bindings {
 #[derive(Debug, Clone)]
 pub struct Expression {
     compiled: jlens_core::Expression,
+    /// The same expression for our own evaluator, when it covers it ([`fast`]).
+    fast: Option<Arc<fast::Program>>,
     /// Whether the text names a function that draws from the seed (`$random`, `$uuid`); those
     /// need fresh state per evaluation, so they are bound only when they can be called.
     draws: bool,
@@ -194,8 +197,10 @@ impl Expression {
     pub fn compile_with(text: &str, dialect: Dialect) -> Result<Expression, Error> {
         let compiled =
             guard(|| jlens_core::Expression::compile(text))?.map_err(|e| Error::from_jlens(&e))?;
+        let fast = guard(|| fast::Program::compile(compiled.ast()))?.map(Arc::new);
         Ok(Expression {
             compiled,
+            fast,
             draws: text.contains("$random") || text.contains("$uuid"),
             dialect,
         })
@@ -230,6 +235,33 @@ impl Expression {
     /// `input` is the context value (`$`); `None` means *undefined*. `Ok(None)` means the
     /// expression evaluated to *undefined*, which is not JSON `null`.
     pub fn evaluate_with(
+        &self,
+        input: Option<&Value>,
+        bindings: &Bindings,
+        det: &Determinism,
+        limits: &Limits,
+    ) -> Result<Option<Value>, Error> {
+        if let Some(program) = &self.fast
+            && !self.draws
+            && !matches!(input, Some(Value::Array(_)))
+            && program.sees_functions(&bindings.inner)
+        {
+            return guard(|| fast::evaluate(program, input, &bindings.inner, limits))?
+                .map_err(|e| Error::from_jlens(&e));
+        }
+        self.evaluate_reference(input, bindings, det, limits)
+    }
+
+    /// Whether evaluations of this expression use our own evaluator (unless their bindings
+    /// hide a function it calls, or their input is an array), rather than `jlens-core`.
+    #[doc(hidden)]
+    pub fn is_fast(&self) -> bool {
+        self.fast.is_some() && !self.draws
+    }
+
+    /// Evaluates with `jlens-core` alone, for differential tests of our own evaluator.
+    #[doc(hidden)]
+    pub fn evaluate_reference(
         &self,
         input: Option<&Value>,
         bindings: &Bindings,

@@ -239,3 +239,130 @@ fn deeply_nested_text_is_an_error_not_a_crash() {
         "D1011"
     );
 }
+
+/// The expressions of the benchmark run on our own evaluator, and give what jlens gives.
+#[test]
+fn typical_expressions_take_the_fast_path() {
+    let cases: Value = serde_json::from_str(include_str!("../../benches/jsonata_cases.json"))
+        .expect("jsonata_cases.json");
+    let states = json!({"input": cases["document"].clone(), "context": cases["context"].clone()});
+    let bound = Bindings::new().with("states", states);
+    for case in cases["asl"].as_array().unwrap() {
+        let text = case["expr"].as_str().unwrap();
+        let expr = Expression::compile(text).unwrap();
+        assert!(expr.is_fast(), "{text}");
+        let ours = expr.evaluate_with(None, &bound, &DET, &Limits::default());
+        let theirs = expr.evaluate_reference(None, &bound, &DET, &Limits::default());
+        assert_eq!(ours, theirs, "{text}");
+        assert!(matches!(ours, Ok(Some(_))), "{text}");
+    }
+    // What it does not cover goes to jlens, decided when compiling.
+    for text in [
+        "$map([1, 2], function($x) { $x * 2 })",
+        "$states.input ~> $keys()",
+        "$now()",
+        "$random()",
+        "$states.**.price",
+        "$count",
+    ] {
+        assert!(!Expression::compile(text).unwrap().is_fast(), "{text}");
+    }
+}
+
+#[test]
+fn limits_hold_on_the_fast_path() {
+    let fast = |text: &str| {
+        let expr = Expression::compile(text).unwrap();
+        assert!(expr.is_fast(), "{text}");
+        expr
+    };
+    let steps = Limits {
+        max_steps: 1_000,
+        ..Limits::default()
+    };
+    let e = fast("$sum([1..100000].($ * 2))")
+        .evaluate(None, &[], &DET, &steps)
+        .unwrap_err();
+    assert_eq!(e.code, "U1006", "{e}");
+    let shallow = Limits {
+        max_depth: 3,
+        ..Limits::default()
+    };
+    let e = fast("1 + (2 * (3 - (4 + 5)))")
+        .evaluate(None, &[], &DET, &shallow)
+        .unwrap_err();
+    assert_eq!(e.code, "D1011", "{e}");
+    let items = Limits {
+        max_array_items: 100,
+        ..Limits::default()
+    };
+    let e = fast("$count([1..1000])")
+        .evaluate(None, &[], &DET, &items)
+        .unwrap_err();
+    assert_eq!(e.code, "U1001", "{e}");
+    let strings = Limits {
+        max_string_bytes: 10,
+        ..Limits::default()
+    };
+    let e = fast("'abcdef' & 'ghijkl'")
+        .evaluate(None, &[], &DET, &strings)
+        .unwrap_err();
+    assert_eq!(e.code, "U1001", "{e}");
+    let result = Limits {
+        max_result_bytes: 20,
+        ..Limits::default()
+    };
+    let e = fast("{'a': 'abcdefghijklmnopqrstuvwxyz'}")
+        .evaluate(None, &[], &DET, &result)
+        .unwrap_err();
+    assert_eq!(e.code, "U1001", "{e}");
+    // `{"a":"abcdefghijkl"}` is 20 bytes.
+    assert_eq!(
+        fast("{'a': 'abcdefghijkl'}").evaluate(None, &[], &DET, &result),
+        Ok(Some(json!({"a": "abcdefghijkl"})))
+    );
+}
+
+#[test]
+fn a_binding_that_hides_a_function_sends_the_evaluation_to_jlens() {
+    let expr = Expression::compile("$count($states.input)").unwrap();
+    assert!(expr.is_fast());
+    let states = json!({"input": [1, 2, 3]});
+    let plain = Bindings::new().with("states", states.clone());
+    assert_eq!(
+        expr.evaluate_with(None, &plain, &DET, &Limits::default()),
+        Ok(Some(json!(3)))
+    );
+    let hiding = plain.with("count", json!(7));
+    let ours = expr.evaluate_with(None, &hiding, &DET, &Limits::default());
+    let theirs = expr.evaluate_reference(None, &hiding, &DET, &Limits::default());
+    assert_eq!(ours, theirs);
+    assert_eq!(ours.unwrap_err().code, "T1006");
+}
+
+#[test]
+fn fast_path_errors_carry_jsonata_codes_and_messages() {
+    for (text, code) in [
+        ("'a' + 1", "T2001"),
+        ("1 + 'a'", "T2002"),
+        ("1 < 'a'", "T2009"),
+        ("{} < 1", "T2010"),
+        ("$sum(['a'])", "T0412"),
+        ("$uppercase(1)", "T0410"),
+        ("-'a'", "D1002"),
+        ("{1: 2}", "T1003"),
+        ("1e308 * 10", "D1001"),
+    ] {
+        let expr = Expression::compile(text).unwrap();
+        assert!(expr.is_fast(), "{text}");
+        let ours = expr
+            .evaluate(None, &[], &DET, &Limits::default())
+            .unwrap_err();
+        let theirs = expr
+            .evaluate_reference(None, &Bindings::new(), &DET, &Limits::default())
+            .unwrap_err();
+        assert_eq!(ours.code, code, "{text}: {ours}");
+        assert_eq!(ours.code, theirs.code, "{text}");
+        assert!(!ours.message.is_empty(), "{text}");
+    }
+}
