@@ -321,3 +321,76 @@ fn fast_path_agrees_with_jlens() {
         differ.join("\n")
     );
 }
+
+/// The `{% … %}` expressions of the AWS-recorded execution corpus (`conformance/sfn`, run by
+/// the engine's tests): how many our own evaluator takes. Each must compile as it did.
+#[test]
+fn asl_corpus_expressions_on_the_fast_path() {
+    let root = suite_dir().join("../sfn");
+    if !root.is_dir() {
+        return;
+    }
+    fn walk(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => {
+                let t = s.trim();
+                if let Some(e) = t.strip_prefix("{%").and_then(|t| t.strip_suffix("%}")) {
+                    out.push(e.trim().to_owned());
+                } else if t.starts_with('{')
+                    && let Ok(inner) = serde_json::from_str::<Value>(t)
+                {
+                    walk(&inner, out);
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            Value::Object(m) => m.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    files(&root, &mut paths);
+    let mut exprs = Vec::new();
+    for p in paths {
+        if let Ok(v) = serde_json::from_str::<Value>(&fs::read_to_string(&p).unwrap()) {
+            walk(&v, &mut exprs);
+        }
+    }
+    exprs.sort();
+    exprs.dedup();
+    let compiled: Vec<Expression> = exprs
+        .iter()
+        .filter_map(|e| Expression::compile(e).ok())
+        .collect();
+    let fast: Vec<&str> = compiled
+        .iter()
+        .filter(|e| e.is_fast())
+        .map(|e| e.source())
+        .collect();
+    let slow: Vec<&str> = compiled
+        .iter()
+        .filter(|e| !e.is_fast())
+        .map(|e| e.source())
+        .collect();
+    println!(
+        "ASL corpus: {} distinct expressions, {} compile, {} on our own evaluator; the rest: {slow:?}",
+        exprs.len(),
+        compiled.len(),
+        fast.len()
+    );
+    assert!(
+        fast.len() * 4 >= compiled.len() * 3,
+        "only {} of {}",
+        fast.len(),
+        compiled.len()
+    );
+}

@@ -1054,6 +1054,28 @@ impl<'a> Ev<'a> {
                 }
                 Ok(r)
             }
+            Builtin::Merge => {
+                let Some(a) = self.array_arg(&values, 0, Some(b'o'), name)? else {
+                    return Ok(None);
+                };
+                let mut out: Vec<(String, V<'a>)> = Vec::new();
+                let mut index: std::collections::HashMap<String, usize> = Default::default();
+                for object in a.items() {
+                    let mut put = |k: &str, v: V<'a>| match index.get(k) {
+                        Some(&i) => out[i].1 = v,
+                        None => {
+                            index.insert(k.to_owned(), out.len());
+                            out.push((k.to_owned(), v));
+                        }
+                    };
+                    match &object {
+                        V::J(Value::Object(m)) => m.iter().for_each(|(k, v)| put(k, V::J(v))),
+                        V::Obj(o) => o.iter().for_each(|(k, v)| put(k, v.clone())),
+                        _ => {}
+                    }
+                }
+                Ok(Some(V::Obj(Rc::new(out))))
+            }
             Builtin::Floor | Builtin::Ceil | Builtin::Abs => {
                 context(&mut values, b"nm")?;
                 let Some(x) = self.num_arg(&values[0], 1, name)? else {
@@ -1115,6 +1137,7 @@ impl<'a> Ev<'a> {
                     match subtype {
                         Some(b'n') => "number",
                         Some(b's') => "string",
+                        Some(b'o') => "object",
                         _ => "value",
                     },
                 )
@@ -1217,6 +1240,7 @@ fn name_of(f: Builtin) -> &'static str {
         Builtin::Boolean => "boolean",
         Builtin::Not => "not",
         Builtin::Append => "append",
+        Builtin::Merge => "merge",
         Builtin::Floor => "floor",
         Builtin::Ceil => "ceil",
         Builtin::Abs => "abs",
