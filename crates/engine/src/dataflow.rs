@@ -16,27 +16,28 @@ use crate::failure::{Failure, Origin, prefixed};
 use crate::plan::Plan;
 
 /// What an expression may read besides its input: `$$` and the variables.
-pub(crate) struct Env {
+pub(crate) struct Env<'d> {
     pub context: Value,
     pub vars: Map<String, Value>,
-    pub state: String,
+    /// The state's name, borrowed from its definition (no copy per state).
+    pub state: &'d str,
     pub entered_id: u64,
     pub language: QueryLanguage,
 }
 
-impl Env {
-    pub fn new(exec: &Execution, frame: FrameId, def: &State, active: &Active) -> Env {
+impl<'d> Env<'d> {
+    pub fn new(exec: &Execution, frame: FrameId, def: &'d State, active: &Active) -> Env<'d> {
         Env::with(exec, frame, def, active, None, None)
     }
 
     pub fn with(
         exec: &Execution,
         frame: FrameId,
-        def: &State,
+        def: &'d State,
         active: &Active,
         task_token: Option<&str>,
         map_item: Option<(usize, &Value)>,
-    ) -> Env {
+    ) -> Env<'d> {
         let scope = &exec.frame(frame).vars;
         let vars = if scope.is_empty() {
             Map::new()
@@ -60,7 +61,7 @@ impl Env {
         Env {
             context,
             vars,
-            state: active.name.clone(),
+            state: &def.name,
             entered_id: active.entered_id,
             language: exec.language(def),
         }
@@ -72,7 +73,7 @@ impl Env {
 
     /// A `States.Runtime` failure of this state.
     pub fn runtime(&self, cause: &str) -> Failure {
-        Failure::runtime(&self.state, self.entered_id, cause)
+        Failure::runtime(self.state, self.entered_id, cause)
     }
 
     /// An expression's error, as a failure of this state.
@@ -84,7 +85,7 @@ impl Env {
         };
         Failure::new(
             e.error,
-            prefixed(&self.state, self.entered_id, &e.cause),
+            prefixed(self.state, self.entered_id, &e.cause),
             origin,
         )
     }
@@ -132,19 +133,23 @@ pub(crate) fn template(
     template: &Value,
     input: &Value,
 ) -> Result<Value, Failure> {
+    template_bounded(exec, env, template, input).map(|(v, _)| v)
+}
+
+/// [`template`], with an upper bound of the result's size when evaluating found it.
+pub(crate) fn template_bounded(
+    exec: &mut Execution,
+    env: &Env,
+    template: &Value,
+    input: &Value,
+) -> Result<(Value, Option<usize>), Failure> {
     // The plan, the generator and the spare values are borrowed side by side.
     let entropy = &mut exec.rng;
     match exec.plan.template_for(template) {
-        Some(compiled) => {
-            let mut out = match exec.spare.iter().position(|v| compiled.fits(v)) {
-                Some(i) => exec.spare.remove(i),
-                None => Value::Null,
-            };
-            compiled
-                .evaluate_into(input, &env.scope(), entropy, &mut out)
-                .map(|()| out)
-        }
-        None => expr::template::evaluate(template, input, &env.scope(), entropy),
+        Some(compiled) => compiled
+            .evaluate_pooled(input, &env.scope(), entropy, &mut exec.spare)
+            .map(|(v, bound)| (v, Some(bound))),
+        None => expr::template::evaluate(template, input, &env.scope(), entropy).map(|v| (v, None)),
     }
     .map_err(|e| env.expr_failure(e))
 }
@@ -220,6 +225,7 @@ pub(crate) fn finish_jsonpath(
     def: &State,
     active: &mut Active,
     result: Payload,
+    result_bound: Option<usize>,
 ) -> Result<(Payload, Option<Map<String, Value>>), Failure> {
     let assigned = assign(exec, frame, env, &def.assign, &result)?;
     let plan = exec.plan.clone();
@@ -231,7 +237,12 @@ pub(crate) fn finish_jsonpath(
         // The input is not written to: it stays as the state entered with it.
         let merged = result_path(&plan, env, &def.result_path, active.input.clone(), result)?;
         let output = select(&plan, env, &def.output_path, &merged)?;
-        let bound = known_bound(exec, &output);
+        let bound = match (&def.result_path, &def.output_path) {
+            // The output is the result.
+            (None, None) => result_bound,
+            (Some(PathField::Path(text)), None) if text == "$" => result_bound,
+            _ => known_bound(exec, &output),
+        };
         output_limit_bounded(exec, &active.name, &output, bound)?;
         recycle(exec, merged);
         return Ok((output, assigned));
@@ -241,7 +252,8 @@ pub(crate) fn finish_jsonpath(
     let lent = exec.frame(frame).parent.is_none() && exec.lend_redrive_input(&active.input);
     let mut doc = Arc::unwrap_or_clone(std::mem::replace(&mut active.input, null()));
     let result = Arc::unwrap_or_clone(result);
-    let result_bound = in_bound.map(|_| crate::limits::upper_bound(&result, max));
+    let result_bound =
+        in_bound.map(|_| result_bound.unwrap_or_else(|| crate::limits::upper_bound(&result, max)));
     let previous = match expr::reference::set_in_place(&mut doc, path, result) {
         Ok(previous) => previous,
         Err(e) => {
@@ -380,7 +392,7 @@ pub(crate) fn store(
 ) -> Result<(), Failure> {
     exec.frame(frame)
         .vars
-        .assign(vars, &env.state)
+        .assign(vars, env.state)
         .map_err(|e| Failure::new("States.DataLimitExceeded", e.0, Origin::State))
 }
 

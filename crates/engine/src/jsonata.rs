@@ -43,7 +43,7 @@ pub(crate) fn type_name(v: &Value) -> &'static str {
 pub(crate) fn query_error(env: &Env, cause: &str) -> Failure {
     let mut f = Failure::new(
         "States.QueryEvaluationError",
-        prefixed(&env.state, env.entered_id, cause),
+        prefixed(env.state, env.entered_id, cause),
         Origin::State,
     );
     f.evaluation = Some(None);

@@ -11,51 +11,10 @@ pub fn exceeds(v: &Value, max: usize) -> bool {
     serialises_over(v, max)
 }
 
-/// An upper bound of the compact JSON size: six bytes per string byte covers
-/// the longest escape (`\u00XX`).
+/// An upper bound of the compact JSON size (the one templates compute as they
+/// evaluate, so that bounds from both add up).
 pub(crate) fn upper_bound(v: &Value, max: usize) -> usize {
-    match v {
-        Value::Array(a) => {
-            let mut n = 2;
-            for x in a {
-                n += member_bound(x, max) + 1;
-                if n > max {
-                    return n;
-                }
-            }
-            n
-        }
-        Value::Object(m) => {
-            let mut n = 2;
-            for (k, x) in m {
-                n += 6 * k.len() + 4 + member_bound(x, max);
-                if n > max {
-                    return n;
-                }
-            }
-            n
-        }
-        scalar => scalar_bound(scalar),
-    }
-}
-
-/// [`upper_bound`] of a member, without a call for scalars (most members are).
-#[inline(always)]
-fn member_bound(v: &Value, max: usize) -> usize {
-    match v {
-        Value::Array(_) | Value::Object(_) => upper_bound(v, max),
-        scalar => scalar_bound(scalar),
-    }
-}
-
-#[inline(always)]
-fn scalar_bound(v: &Value) -> usize {
-    match v {
-        Value::Null | Value::Bool(_) => 5,
-        Value::Number(_) => 32,
-        Value::String(s) => 2 + 6 * s.len(),
-        Value::Array(_) | Value::Object(_) => 0,
-    }
+    expr::template::size_bound(v, max)
 }
 
 pub(crate) fn serialises_over(v: &Value, max: usize) -> bool {

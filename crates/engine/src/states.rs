@@ -56,18 +56,19 @@ pub(crate) fn pass(
         QueryLanguage::JsonPath => {
             // The effective input is dropped before ResultPath, which can then
             // place the result without copying the state's input.
-            let result = {
+            let (result, bound) = {
                 let effective = dataflow::select(&exec.plan, &env, &def.input_path, &active.input)?;
                 if let Some(result) = &pass.result {
-                    Arc::new(result.clone())
+                    (Arc::new(result.clone()), None)
                 } else if let Some(params) = &def.parameters {
-                    Arc::new(dataflow::template(exec, &env, params, &effective)?)
+                    let (v, bound) = dataflow::template_bounded(exec, &env, params, &effective)?;
+                    (Arc::new(v), bound)
                 } else {
-                    effective
+                    (effective, None)
                 }
             };
             let (output, assigned) =
-                dataflow::finish_jsonpath(exec, frame, &env, def, active, result)?;
+                dataflow::finish_jsonpath(exec, frame, &env, def, active, result, bound)?;
             exit_checked(exec, frame, def, active, output, assigned);
             // The state is done with its input: a later template may reuse it.
             dataflow::recycle(exec, std::mem::replace(&mut active.input, dataflow::null()));
@@ -389,12 +390,15 @@ pub(crate) fn complete(
     let env = Env::new(exec, frame, def, active);
     match env.language {
         QueryLanguage::JsonPath => {
-            let selected = match &def.result_selector {
-                Some(t) => Arc::new(dataflow::template(exec, &env, t, &result)?),
-                None => result,
+            let (selected, bound) = match &def.result_selector {
+                Some(t) => {
+                    let (v, bound) = dataflow::template_bounded(exec, &env, t, &result)?;
+                    (Arc::new(v), bound)
+                }
+                None => (result, None),
             };
             let (output, assigned) =
-                dataflow::finish_jsonpath(exec, frame, &env, def, active, selected)?;
+                dataflow::finish_jsonpath(exec, frame, &env, def, active, selected, bound)?;
             exit_checked(exec, frame, def, active, output, assigned);
             Ok(())
         }

@@ -465,7 +465,7 @@ impl TestRun {
         let env = Env {
             context,
             vars: self.req.variables.clone().unwrap_or_default(),
-            state: STATE_NAME.to_string(),
+            state: STATE_NAME,
             entered_id,
             language,
         };

@@ -28,6 +28,8 @@ enum Node {
         skeleton: Map<String, Value>,
         /// Position in `skeleton` and how to compute the value, in key order.
         slots: Vec<(usize, Node)>,
+        /// The [`size_bound`] of the braces, the keys and the literal members.
+        fixed: usize,
     },
     Array(Vec<Node>),
     Path {
@@ -70,15 +72,50 @@ impl Compiled {
     /// [`Compiled::evaluate`] into `out`, reusing the strings, arrays and objects
     /// already there where they have the result's shape (a state that replaces its
     /// previous result evaluates into it without allocating). On success `out`
-    /// equals what `evaluate` returns; on failure it holds some valid value.
+    /// equals what `evaluate` returns, and the [`size_bound`] of it is returned;
+    /// on failure `out` holds some valid value.
     pub fn evaluate_into(
         &self,
         input: &Value,
         scope: &Scope,
         entropy: &mut dyn Entropy,
         out: &mut Value,
-    ) -> Result<(), Error> {
+    ) -> Result<usize, Error> {
         eval_into(&self.root, input, scope, entropy, out)
+    }
+
+    /// [`Compiled::evaluate_into`] a value taken from `pool` that [`fits`](Self::fits)
+    /// (or a new one): the result and its [`size_bound`].
+    pub fn evaluate_pooled(
+        &self,
+        input: &Value,
+        scope: &Scope,
+        entropy: &mut dyn Entropy,
+        pool: &mut Vec<Value>,
+    ) -> Result<(Value, usize), Error> {
+        let (mut out, bound) = match (&self.root, pool.iter().position(|v| self.fits(v))) {
+            (
+                Node::Shaped {
+                    skeleton,
+                    slots,
+                    fixed,
+                },
+                Some(i),
+            ) => {
+                let mut out = pool.remove(i);
+                let bound = eval_shaped(
+                    skeleton, slots, *fixed, input, scope, entropy, &mut out, true,
+                )?;
+                (out, bound)
+            }
+            (root, _) => {
+                let mut out = Value::Null;
+                let bound = eval_into(root, input, scope, entropy, &mut out)?;
+                (out, bound)
+            }
+        };
+        debug_assert_eq!(bound, size_bound(&out, usize::MAX));
+        Ok((std::mem::take(&mut out), bound))
     }
 
     /// Whether [`Compiled::evaluate_into`] would reuse `v`'s top-level object:
@@ -91,74 +128,183 @@ impl Compiled {
     }
 }
 
+/// An upper bound of the compact JSON size of `v`: six bytes per string byte
+/// (the longest escape, `\u00XX`), 32 per number, 5 per literal. Bounds add up
+/// member by member; once the sum passes `max` it is returned as it stands.
+pub fn size_bound(v: &Value, max: usize) -> usize {
+    match v {
+        Value::Array(a) => {
+            let mut n = 2usize;
+            for x in a {
+                n = n.saturating_add(member_bound(x, max) + 1);
+                if n > max {
+                    return n;
+                }
+            }
+            n
+        }
+        Value::Object(m) => {
+            let mut n = 2usize;
+            for (k, x) in m {
+                n = n.saturating_add(key_bound(k) + member_bound(x, max));
+                if n > max {
+                    return n;
+                }
+            }
+            n
+        }
+        scalar => scalar_bound(scalar),
+    }
+}
+
+/// A member's key: quoted, escaped, and the colon and comma.
+#[inline(always)]
+fn key_bound(k: &str) -> usize {
+    6 * k.len() + 4
+}
+
+/// [`size_bound`] of a member, without a call for scalars (most members are).
+#[inline(always)]
+fn member_bound(v: &Value, max: usize) -> usize {
+    match v {
+        Value::Array(_) | Value::Object(_) => size_bound(v, max),
+        scalar => scalar_bound(scalar),
+    }
+}
+
+#[inline(always)]
+fn scalar_bound(v: &Value) -> usize {
+    match v {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 32,
+        Value::String(s) => 2 + 6 * s.len(),
+        Value::Array(_) | Value::Object(_) => 0,
+    }
+}
+
 /// Whether two objects have the same keys in the same order.
 fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
     a.len() == b.len() && a.keys().zip(b.keys()).all(|(x, y)| crate::same_text(x, y))
 }
 
 /// Makes `dst` equal to `src` (same members in the same order), keeping the
-/// allocations of `dst` where the shapes agree.
-pub fn assign(dst: &mut Value, src: &Value) {
-    match (dst, src) {
-        (Value::String(d), Value::String(s)) => d.clone_from(s),
+/// allocations of `dst` where the shapes agree; returns the [`size_bound`] of `src`.
+pub fn assign(dst: &mut Value, src: &Value) -> usize {
+    match (&mut *dst, src) {
+        (Value::String(d), Value::String(s)) => {
+            // Often the same text as before (a field carried from state to state).
+            if !crate::same_text(d, s) {
+                d.clone_from(s);
+            }
+            return 2 + 6 * s.len();
+        }
         (Value::Array(d), Value::Array(s)) => {
             d.truncate(s.len());
             let kept = d.len();
+            let mut n = 2usize;
             for (x, y) in d.iter_mut().zip(s) {
-                assign(x, y);
+                n = n.saturating_add(assign(x, y) + 1);
+            }
+            for y in &s[kept..] {
+                n = n.saturating_add(member_bound(y, usize::MAX) + 1);
             }
             d.extend(s[kept..].iter().cloned());
+            return n;
         }
-        (Value::Object(d), Value::Object(s)) if same_keys(d, s) => {
-            for (x, y) in d.values_mut().zip(s.values()) {
-                assign(x, y);
+        (Value::Object(d), Value::Object(s)) if d.len() == s.len() => {
+            // Keys are compared as the members are copied; at the first difference
+            // the whole object is copied instead.
+            let mut n = 2usize;
+            let mut same = true;
+            for ((k, x), (key, y)) in d.iter_mut().zip(s) {
+                if !crate::same_text(k, key) {
+                    same = false;
+                    break;
+                }
+                n = n.saturating_add(key_bound(k) + assign(x, y));
+            }
+            if same {
+                return n;
             }
         }
-        (dst, src) => *dst = src.clone(),
+        _ => {}
     }
+    *dst = src.clone();
+    member_bound(src, usize::MAX)
 }
 
+/// Evaluates a [`Node::Shaped`] into `out`; `fits` when `out` is known to have
+/// the skeleton's keys in order.
+#[allow(clippy::too_many_arguments)]
+fn eval_shaped(
+    skeleton: &Map<String, Value>,
+    slots: &[(usize, Node)],
+    fixed: usize,
+    input: &Value,
+    scope: &Scope,
+    entropy: &mut dyn Entropy,
+    out: &mut Value,
+    fits: bool,
+) -> Result<usize, Error> {
+    let reuse = fits || matches!(&*out, Value::Object(map) if same_keys(map, skeleton));
+    if !reuse {
+        *out = Value::Object(skeleton.clone());
+    }
+    let Value::Object(map) = out else {
+        return Ok(size_bound(out, usize::MAX));
+    };
+    let mut bound = fixed;
+    let mut slots = slots.iter().peekable();
+    for (position, (member, literal)) in map.values_mut().zip(skeleton.values()).enumerate() {
+        match slots.peek() {
+            Some((p, child)) if *p == position => {
+                bound = bound.saturating_add(eval_into(child, input, scope, entropy, member)?);
+                slots.next();
+            }
+            _ if reuse => {
+                assign(member, literal);
+            }
+            _ => {}
+        }
+    }
+    Ok(bound)
+}
+
+/// Evaluates `node` into `out` (see [`Compiled::evaluate_into`]); returns the
+/// [`size_bound`] of the result.
 fn eval_into(
     node: &Node,
     input: &Value,
     scope: &Scope,
     entropy: &mut dyn Entropy,
     out: &mut Value,
-) -> Result<(), Error> {
-    match node {
+) -> Result<usize, Error> {
+    Ok(match node {
         Node::Literal(v) => assign(out, v),
-        Node::Shaped { skeleton, slots } => {
-            let reuse = matches!(&*out, Value::Object(map) if same_keys(map, skeleton));
-            if !reuse {
-                *out = Value::Object(skeleton.clone());
-            }
-            let Value::Object(map) = out else {
-                return Ok(());
-            };
-            let mut slots = slots.iter().peekable();
-            for (position, (member, literal)) in map.values_mut().zip(skeleton.values()).enumerate()
-            {
-                match slots.peek() {
-                    Some((p, child)) if *p == position => {
-                        eval_into(child, input, scope, entropy, member)?;
-                        slots.next();
-                    }
-                    _ if reuse => assign(member, literal),
-                    _ => {}
-                }
-            }
-        }
+        Node::Shaped {
+            skeleton,
+            slots,
+            fixed,
+        } => eval_shaped(skeleton, slots, *fixed, input, scope, entropy, out, false)?,
         Node::Array(items) => match out {
             Value::Array(values) if values.len() == items.len() => {
+                let mut n = 2usize;
                 for (child, value) in items.iter().zip(values.iter_mut()) {
-                    eval_into(child, input, scope, entropy, value)?;
+                    n = n.saturating_add(eval_into(child, input, scope, entropy, value)? + 1);
                 }
+                n
             }
-            _ => *out = eval(node, input, scope, entropy)?,
+            _ => {
+                *out = eval(node, input, scope, entropy)?;
+                size_bound(out, usize::MAX)
+            }
         },
         Node::Path { field, path } => match path.evaluate_ref(input, scope) {
             Ok(std::borrow::Cow::Borrowed(v)) => assign(out, v),
-            Ok(std::borrow::Cow::Owned(v)) => *out = v,
+            Ok(std::borrow::Cow::Owned(v)) => {
+                *out = v;
+                size_bound(out, usize::MAX)
+            }
             Err(_) => {
                 return Err(not_found(
                     path.as_str(),
@@ -167,9 +313,11 @@ fn eval_into(
                 ));
             }
         },
-        Node::Object(_) | Node::Call { .. } => *out = eval(node, input, scope, entropy)?,
-    }
-    Ok(())
+        Node::Object(_) | Node::Call { .. } => {
+            *out = eval(node, input, scope, entropy)?;
+            size_bound(out, usize::MAX)
+        }
+    })
 }
 
 /// Compiles and evaluates in one go; prefer [`Compiled`] on hot paths.
@@ -227,9 +375,12 @@ fn shape(fields: Vec<(String, Node)>) -> Node {
         }
     }
     let mut slots = Vec::new();
-    for (position, (_, node)) in fields.into_iter().enumerate() {
+    let mut fixed = 2usize;
+    for (position, (key, node)) in fields.into_iter().enumerate() {
+        fixed = fixed.saturating_add(key_bound(&key));
         match node {
             Node::Literal(v) => {
+                fixed = fixed.saturating_add(size_bound(&v, usize::MAX));
                 if let Some((_, slot)) = skeleton.iter_mut().nth(position) {
                     *slot = v;
                 }
@@ -237,7 +388,11 @@ fn shape(fields: Vec<(String, Node)>) -> Node {
             other => slots.push((position, other)),
         }
     }
-    Node::Shaped { skeleton, slots }
+    Node::Shaped {
+        skeleton,
+        slots,
+        fixed,
+    }
 }
 
 fn compile_dynamic(key: &str, value: &Value) -> Result<Node, TemplateError> {
@@ -286,7 +441,9 @@ fn eval(
             }
             Ok(Value::Object(out))
         }
-        Node::Shaped { skeleton, slots } => {
+        Node::Shaped {
+            skeleton, slots, ..
+        } => {
             let mut out = skeleton.clone();
             let mut members = out.values_mut().enumerate();
             for (position, child) in slots {
@@ -419,10 +576,21 @@ mod tests {
                         .ok()
                 }));
                 for mut out in previous {
-                    compiled
+                    let bound = compiled
                         .evaluate_into(input, &Scope::empty(), &mut Fixed(7), &mut out)
                         .expect("evaluates");
                     assert_eq!(out, expected, "{template} on {input}");
+                    assert_eq!(bound, size_bound(&expected, usize::MAX));
+                    let text = serde_json::to_string(&expected).expect("json");
+                    assert!(bound >= text.len(), "{bound} < {text}");
+                    let mut pool = vec![json!([1]), out.clone()];
+                    let (pooled, bound) = compiled
+                        .evaluate_pooled(input, &Scope::empty(), &mut Fixed(7), &mut pool)
+                        .expect("evaluates");
+                    assert_eq!(
+                        (pooled, bound),
+                        (expected.clone(), size_bound(&expected, usize::MAX))
+                    );
                     assert_eq!(
                         serde_json::to_string(&out).expect("json"),
                         serde_json::to_string(&expected).expect("json")

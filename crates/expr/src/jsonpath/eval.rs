@@ -236,7 +236,7 @@ pub(crate) fn member_mut<'a>(map: &'a mut Map<String, Value>, name: &str) -> Opt
     }
 }
 
-fn resolve_index(index: i64, len: usize) -> Option<usize> {
+pub(crate) fn resolve_index(index: i64, len: usize) -> Option<usize> {
     let len = i64::try_from(len).ok()?;
     let k = if index < 0 { len + index } else { index };
     if (0..len).contains(&k) {

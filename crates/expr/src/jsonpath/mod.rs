@@ -67,6 +67,8 @@ pub struct Path {
     segments: Vec<Segment>,
     function: Option<Function>,
     definite: bool,
+    /// Names and indices only, no function: see [`Path::is_reference`].
+    reference: bool,
 }
 
 /// A definite path found nothing. The message is Jayway's, which AWS quotes
@@ -82,12 +84,14 @@ impl Path {
     pub fn parse(text: &str) -> Result<Path, ParseError> {
         let (root, segments, function) = parser::parse_path(text)?;
         let definite = is_definite(&segments);
+        let reference = is_reference(&segments, function);
         Ok(Path {
             text: text.to_owned(),
             root,
             segments,
             function,
             definite,
+            reference,
         })
     }
 
@@ -134,13 +138,7 @@ impl Path {
     /// True when the path has only names and indices and no function: the
     /// shape ASL calls a reference path.
     pub fn is_reference(&self) -> bool {
-        self.function.is_none()
-            && self.segments.iter().all(|s| {
-                matches!(
-                    s,
-                    Segment::Child(Selector::Name(_)) | Segment::Child(Selector::Index(_))
-                )
-            })
+        self.reference
     }
 
     /// Evaluates the path, borrowing from `input` or the scope when it can.
@@ -149,7 +147,31 @@ impl Path {
         input: &'a Value,
         scope: &Scope<'a>,
     ) -> Result<Cow<'a, Value>, NotFound> {
+        if self.is_reference()
+            && let Some(found) = self.walk(input, scope)
+        {
+            return Ok(Cow::Borrowed(found));
+        }
         eval::evaluate(self, input, scope)
+    }
+
+    /// The value a reference path (names and indices) finds, if it finds one: the
+    /// common case, without building the error a miss reports.
+    #[inline]
+    fn walk<'a>(&self, input: &'a Value, scope: &Scope<'a>) -> Option<&'a Value> {
+        let mut cur = eval::root_value(&self.root, input, scope)?;
+        for segment in &self.segments {
+            cur = match (segment, cur) {
+                (Segment::Child(Selector::Name(name)), Value::Object(map)) => {
+                    eval::member(map, name)?
+                }
+                (Segment::Child(Selector::Index(index)), Value::Array(items)) => {
+                    &items[eval::resolve_index(*index, items.len())?]
+                }
+                _ => return None,
+            };
+        }
+        Some(cur)
     }
 
     /// Evaluates the path to an owned value.
@@ -178,6 +200,17 @@ impl std::str::FromStr for Path {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Path::parse(s)
     }
+}
+
+/// Names and indices only, and no function.
+fn is_reference(segments: &[Segment], function: Option<Function>) -> bool {
+    function.is_none()
+        && segments.iter().all(|s| {
+            matches!(
+                s,
+                Segment::Child(Selector::Name(_)) | Segment::Child(Selector::Index(_))
+            )
+        })
 }
 
 /// Jayway's rule: a multi-name selector is definite only as the last step,

@@ -408,12 +408,14 @@ impl<'s> Parser<'s> {
                 let (root, segments, function) = self.absolute_path()?;
                 let text = self.src[start..self.pos].to_owned();
                 let definite = super::is_definite(&segments);
+                let reference = super::is_reference(&segments, function);
                 Ok(Operand::Absolute(Box::new(super::Path {
                     text,
                     root,
                     segments,
                     function,
                     definite,
+                    reference,
                 })))
             }
             Some('[') => self.list_literal().map(Operand::Literal),
