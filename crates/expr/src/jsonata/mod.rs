@@ -244,9 +244,9 @@ impl Expression {
         if let Some(program) = &self.fast
             && !self.draws
             && !matches!(input, Some(Value::Array(_)))
-            && program.sees_functions(&bindings.inner)
+            && program.takes(&bindings.inner, det.now_millis)
         {
-            return guard(|| fast::evaluate(program, input, &bindings.inner, limits))?
+            return guard(|| fast::evaluate(program, input, &bindings.inner, det, limits))?
                 .map_err(|e| Error::from_jlens(&e));
         }
         self.evaluate_reference(input, bindings, det, limits)

@@ -260,7 +260,6 @@ fn typical_expressions_take_the_fast_path() {
     for text in [
         "$map([1, 2], function($x) { $x * 2 })",
         "$states.input ~> $keys()",
-        "$now()",
         "$random()",
         "$states.**.price",
         "$count",
@@ -364,5 +363,28 @@ fn fast_path_errors_carry_jsonata_codes_and_messages() {
         assert_eq!(ours.code, code, "{text}: {ours}");
         assert_eq!(ours.code, theirs.code, "{text}");
         assert!(!ours.message.is_empty(), "{text}");
+    }
+}
+
+#[test]
+fn now_and_millis_on_the_fast_path_print_what_jlens_prints() {
+    let expr = Expression::compile("[$now(), $millis()]").unwrap();
+    assert!(expr.is_fast());
+    for now_millis in [
+        0,
+        1_700_000_000_123,
+        1_704_067_200_000,
+        253_402_128_000_000,
+        253_402_300_799_999,
+        -1,
+        253_402_300_800_000,
+    ] {
+        let det = Determinism {
+            now_millis,
+            seed: 1,
+        };
+        let ours = expr.evaluate_with(None, &Bindings::new(), &det, &Limits::default());
+        let theirs = expr.evaluate_reference(None, &Bindings::new(), &det, &Limits::default());
+        assert_eq!(ours, theirs, "{now_millis}");
     }
 }

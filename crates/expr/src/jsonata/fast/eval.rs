@@ -7,7 +7,7 @@ use jlens_core::{Bindings, Error as JError};
 use serde_json::Value;
 
 use super::{Builtin, Kind, Node, Op, Program};
-use crate::jsonata::Limits;
+use crate::jsonata::{Determinism, Limits};
 
 type Res<T> = Result<T, JError>;
 type R<'a> = Res<Option<V<'a>>>;
@@ -242,6 +242,7 @@ fn finite<'a>(n: f64) -> R<'a> {
 
 struct Ev<'a> {
     bindings: &'a Bindings,
+    now_millis: i64,
     root: Option<V<'a>>,
     scopes: Vec<(&'a str, Option<V<'a>>)>,
     steps: u64,
@@ -257,11 +258,13 @@ pub(in crate::jsonata) fn evaluate(
     program: &Program,
     input: Option<&Value>,
     bindings: &Bindings,
+    det: &Determinism,
     limits: &Limits,
 ) -> Res<Option<Value>> {
     let root = input.map(V::J);
     let mut ev = Ev {
         bindings,
+        now_millis: det.now_millis,
         root: root.clone(),
         scopes: Vec::new(),
         steps: limits.max_steps,
@@ -1076,6 +1079,98 @@ impl<'a> Ev<'a> {
                 }
                 Ok(Some(V::Obj(Rc::new(out))))
             }
+            Builtin::SubstringBefore | Builtin::SubstringAfter => {
+                // `<s-s:s>`: one argument is `chars`, the string is the context.
+                if values.len() == 1 {
+                    let symbol = input.map_or(b'm', V::symbol);
+                    if symbol != b's' && symbol != b'm' {
+                        return Err(error("T0411")
+                            .with("value", input.map_or(Value::Null, V::to_json))
+                            .with("index", 1)
+                            .with("token", name));
+                    }
+                    values.insert(0, input.cloned());
+                }
+                let s = self.str_arg(&values[0], 1, name)?;
+                let chars = self.str_arg(&values[1], 2, name)?;
+                let Some(s) = s else {
+                    return Ok(None);
+                };
+                let part = match chars.and_then(|c| s.find(c).map(|p| (p, c.len()))) {
+                    None => s,
+                    Some((pos, _)) if f == Builtin::SubstringBefore => &s[..pos],
+                    Some((pos, len)) => &s[pos + len..],
+                };
+                Ok(Some(V::Str(Rc::from(part))))
+            }
+            Builtin::Split => {
+                let s = self.str_arg(&values[0], 1, name)?;
+                let separator = match &values[1] {
+                    None => None,
+                    Some(v) => match v.as_str() {
+                        Some(sep) => Some(sep),
+                        None => {
+                            return Err(error("T0410")
+                                .with("index", 2)
+                                .with("token", name)
+                                .with("value", v.to_json()));
+                        }
+                    },
+                };
+                let limit = match values.get(2) {
+                    Some(v) => self.num_arg(v, 3, name)?,
+                    None => None,
+                };
+                let Some(s) = s else {
+                    return Ok(None);
+                };
+                if let Some(l) = limit
+                    && l < 0.0
+                {
+                    return Err(error("D3020").with("value", l).with("index", 3));
+                }
+                let Some(sep) = separator else {
+                    return Ok(None);
+                };
+                let max = limit.map_or(usize::MAX, |l| l as usize);
+                let parts: Vec<V<'a>> = if sep.is_empty() {
+                    s.chars()
+                        .take(max)
+                        .map(|c| V::Str(Rc::from(c.to_string())))
+                        .collect()
+                } else {
+                    s.split(sep)
+                        .take(max)
+                        .map(|p| V::Str(Rc::from(p)))
+                        .collect()
+                };
+                self.check_array(parts.len())?;
+                Ok(Some(plain(parts)))
+            }
+            Builtin::Lookup => {
+                let key = self.str_arg(&values[1], 2, name)?.unwrap_or_default();
+                Ok(values[0].as_ref().and_then(|v| lookup(v, key)))
+            }
+            Builtin::Reverse => {
+                let Some(a) = self.array_arg(&values, 0, None, name)? else {
+                    return Ok(None);
+                };
+                if a.len() > 1 {
+                    let mut items: Vec<V<'a>> = a.items().collect();
+                    items.reverse();
+                    Ok(Some(plain(items)))
+                } else {
+                    Ok(Some(a))
+                }
+            }
+            Builtin::Now => {
+                let ts = jiff::Timestamp::from_millisecond(self.now_millis)
+                    .map_err(|_| error("D1001").with("value", self.now_millis))?;
+                Ok(Some(V::Str(Rc::from(
+                    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+                ))))
+            }
+            Builtin::Millis => Ok(Some(V::Num(self.now_millis as f64))),
             Builtin::Floor | Builtin::Ceil | Builtin::Abs => {
                 context(&mut values, b"nm")?;
                 let Some(x) = self.num_arg(&values[0], 1, name)? else {
@@ -1241,6 +1336,13 @@ fn name_of(f: Builtin) -> &'static str {
         Builtin::Not => "not",
         Builtin::Append => "append",
         Builtin::Merge => "merge",
+        Builtin::SubstringBefore => "substringBefore",
+        Builtin::SubstringAfter => "substringAfter",
+        Builtin::Split => "split",
+        Builtin::Lookup => "lookup",
+        Builtin::Reverse => "reverse",
+        Builtin::Now => "now",
+        Builtin::Millis => "millis",
         Builtin::Floor => "floor",
         Builtin::Ceil => "ceil",
         Builtin::Abs => "abs",

@@ -27,6 +27,10 @@ pub(crate) struct Program {
     calls: Vec<&'static str>,
 }
 
+/// The latest `$now()` this evaluator prints (9999-12-30T00:00:00.000Z, inside `jiff`'s
+/// range); `jlens-core` prints the rest.
+const MAX_NOW: i64 = 253_402_128_000_000;
+
 #[derive(Debug)]
 struct Node {
     kind: Kind,
@@ -132,6 +136,13 @@ enum Builtin {
     Not,
     Append,
     Merge,
+    SubstringBefore,
+    SubstringAfter,
+    Split,
+    Lookup,
+    Reverse,
+    Now,
+    Millis,
     Floor,
     Ceil,
     Abs,
@@ -160,6 +171,13 @@ impl Builtin {
             "not" => (Builtin::Not, "not", 0, 1),
             "append" => (Builtin::Append, "append", 2, 2),
             "merge" => (Builtin::Merge, "merge", 1, 1),
+            "substringBefore" => (Builtin::SubstringBefore, "substringBefore", 1, 2),
+            "substringAfter" => (Builtin::SubstringAfter, "substringAfter", 1, 2),
+            "split" => (Builtin::Split, "split", 2, 3),
+            "lookup" => (Builtin::Lookup, "lookup", 2, 2),
+            "reverse" => (Builtin::Reverse, "reverse", 1, 1),
+            "now" => (Builtin::Now, "now", 0, 0),
+            "millis" => (Builtin::Millis, "millis", 0, 0),
             "floor" => (Builtin::Floor, "floor", 0, 1),
             "ceil" => (Builtin::Ceil, "ceil", 0, 1),
             "abs" => (Builtin::Abs, "abs", 0, 1),
@@ -220,11 +238,13 @@ impl Program {
         })
     }
 
-    /// Whether the bindings leave every function this program calls visible.
-    pub(crate) fn sees_functions(&self, bindings: &jlens_core::Bindings) -> bool {
+    /// Whether this evaluator takes an evaluation with these bindings and this clock: the
+    /// bindings leave every function it calls visible, and `$now()` is one it prints.
+    pub(crate) fn takes(&self, bindings: &jlens_core::Bindings, now_millis: i64) -> bool {
         self.calls
             .iter()
             .all(|name| bindings.get(name).is_none() && bindings.get_function(name).is_none())
+            && (!self.calls.contains(&"now") || (0..=MAX_NOW).contains(&now_millis))
     }
 }
 
