@@ -5,8 +5,9 @@
 //! scheduled it committed its outbox row and its token (`task_tokens`). The
 //! queue a worker polls is in memory, filled from there (live, and by recovery
 //! for every task no worker took yet). Taking a task is a transition of its
-//! execution (`ActivityStarted` with the worker's name), so after a restart a
-//! task is either still queued or known to be with a worker, never both.
+//! execution (`ActivityStarted` with the worker's name), committed with the
+//! task's answer or shortly after the worker got it (see [`take`]): after a
+//! restart a task is queued again unless that start was committed.
 //! A token is answered through its execution: the answer is applied only while
 //! the execution still waits for that task, and the transition that ends the
 //! task invalidates the token (single use).
@@ -20,7 +21,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::core::{Inner, lock};
-use crate::standard::{Applied, apply_locked};
+use crate::standard::{Applied, apply_locked, apply_or_hold};
 use crate::{Error, Result};
 
 /// A task handed to a worker.
@@ -158,6 +159,15 @@ pub(crate) async fn get_task(
 /// Hands task `task` of `execution` to a worker: records `ActivityStarted`;
 /// `None` if the task no longer waits for one (it timed out, the execution
 /// ended).
+///
+/// The start is held in memory and committed with the execution's next
+/// transition — the task's answer, typically milliseconds later — or alone
+/// after `HOLD_START`: one commit per task instead of two. The worker gets its
+/// task before the start is durable; a crash in between loses only the
+/// `ActivityStarted` event: the task and its token were durable with the step
+/// that scheduled it, so after a restart the task is offered again and the
+/// first worker's token is still accepted (delivery is at least once: the
+/// first answer ends the task, a later one finds the token spent).
 async fn take(
     inner: &Arc<Inner>,
     execution: &str,
@@ -176,7 +186,7 @@ async fn take(
         _ => return Ok(None),
     };
     let input_event = Input::TaskStarted { task, worker_name };
-    match apply_locked(inner, &actor, &mut st, input_event, Vec::new()).await? {
+    match apply_or_hold(inner, &actor, &mut st, input_event, Vec::new(), true).await? {
         Applied::Done { .. } => {
             let mut handed = lock(&inner.activities.handed);
             if handed.len() >= MAX_HANDED {

@@ -19,7 +19,39 @@ use crate::nested::ParentLink;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum Entry {
     Start(Box<StartFacts>),
-    Input { input: Input, now: i64 },
+    Input {
+        input: Input,
+        now: i64,
+    },
+    /// Several inputs committed by one transition (a worker's start of an
+    /// activity task held back and committed with the task's answer).
+    Inputs(Vec<TimedInput>),
+}
+
+/// One input and the time it was handled at.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct TimedInput {
+    pub input: Input,
+    pub now: i64,
+}
+
+impl Entry {
+    /// The journal entry of inputs handled by one transition.
+    pub fn of_inputs(mut inputs: Vec<TimedInput>) -> Entry {
+        if inputs.len() == 1
+            && let Some(TimedInput { input, now }) = inputs.pop()
+        {
+            return Entry::Input { input, now };
+        }
+        Entry::Inputs(inputs)
+    }
+}
+
+/// A transition applied in memory but not yet committed, with the inputs
+/// whose journal entry it will carry.
+pub(crate) struct Held {
+    pub transition: Transition,
+    pub inputs: Vec<TimedInput>,
 }
 
 /// Everything `Execution::start` took, so a replay starts identically even after
@@ -67,6 +99,9 @@ pub(crate) struct ActorState {
     /// Dropped from memory while it waits on timers only: whoever still holds
     /// this actor must load the execution again (it is rebuilt from its journal).
     pub evicted: bool,
+    /// An activity task's start, handed to its worker and not yet committed:
+    /// the next transition of this execution carries it, or a flush shortly after.
+    pub held: Option<Held>,
 }
 
 impl ActorState {
@@ -82,6 +117,7 @@ impl ActorState {
             ended: false,
             cancelled: Vec::new(),
             evicted: false,
+            held: None,
         }
     }
 
@@ -94,10 +130,8 @@ impl ActorState {
             | Input::TaskTimedOut { task } => self.forget_task(*task, t, false),
             Input::TaskSubmitted { task, output } => {
                 if let Some(p) = self.tasks.get_mut(task) {
-                    if !p.submitted {
-                        p.submitted = true;
-                        t.outbox_remove.push(*task as i64);
-                    }
+                    p.submitted = true;
+                    p.drop_outbox(*task, t);
                     if crate::nested::stops_with_parent(&p.request.resource) {
                         p.child = output
                             .get("ExecutionArn")
@@ -109,10 +143,8 @@ impl ActorState {
             Input::TaskStarted { task, .. } => {
                 if let Some(p) = self.tasks.get_mut(task) {
                     p.started = true;
-                    if !p.submitted {
-                        p.submitted = true;
-                        t.outbox_remove.push(*task as i64);
-                    }
+                    p.submitted = true;
+                    p.drop_outbox(*task, t);
                 }
             }
             Input::TimerFired { timer } => {
@@ -128,10 +160,8 @@ impl ActorState {
     /// that ended without the child's answer (timeout, stop, execution end) is
     /// stopped through its inbox, in the same transaction.
     fn forget_task(&mut self, task: u64, t: &mut Transition, stop_child: bool) {
-        if let Some(p) = self.tasks.remove(&task) {
-            if !p.submitted {
-                t.outbox_remove.push(task as i64);
-            }
+        if let Some(mut p) = self.tasks.remove(&task) {
+            p.drop_outbox(task, t);
             if let Some(token) = p.request.task_token {
                 t.tokens_invalidate.push(token);
             }
@@ -167,12 +197,17 @@ impl ActorState {
         for c in &decision.commands {
             match c {
                 Command::InvokeTask(req) => {
-                    t.outbox_add.push(NewOutboxRow {
-                        task_id: req.task as i64,
-                        kind: "invoke".to_string(),
-                        payload: serde_json::to_string(req).unwrap_or_default(),
-                        idempotency_key: format!("{arn}#task-{}", req.task),
-                    });
+                    // An activity task waits in an in-memory queue rebuilt by
+                    // replay: no dispatcher would read an outbox row for it.
+                    let outbox = !crate::activities::is_activity(&req.resource);
+                    if outbox {
+                        t.outbox_add.push(NewOutboxRow {
+                            task_id: req.task as i64,
+                            kind: "invoke".to_string(),
+                            payload: serde_json::to_string(req).unwrap_or_default(),
+                            idempotency_key: format!("{arn}#task-{}", req.task),
+                        });
+                    }
                     if let Some(token) = &req.task_token {
                         t.tokens_add.push(NewTaskToken {
                             token: token.clone(),
@@ -185,6 +220,7 @@ impl ActorState {
                             request: req.clone(),
                             submitted: false,
                             started: false,
+                            outbox,
                             child: None,
                         },
                     );
@@ -251,8 +287,20 @@ pub(crate) struct PendingTask {
     pub submitted: bool,
     /// An activity task a worker took.
     pub started: bool,
+    /// The task has an outbox row (activity tasks have none).
+    pub outbox: bool,
     /// The execution a `startExecution.sync` task started.
     pub child: Option<String>,
+}
+
+impl PendingTask {
+    /// The task's outbox row goes with transition `t`, if it has one.
+    fn drop_outbox(&mut self, task: u64, t: &mut Transition) {
+        if self.outbox {
+            self.outbox = false;
+            t.outbox_remove.push(task as i64);
+        }
+    }
 }
 
 /// The stored end of an execution whose engine status is not Running.

@@ -212,16 +212,26 @@ pub(crate) fn replay(
     let mut scratch = Transition::new(arn, 0);
     st.absorb(arn, &decision, &mut scratch);
     let mut events = scratch.events;
-    for entry in entries {
-        let Entry::Input { input, now } = entry else {
-            return Err(Error::Internal(format!("{arn}: a second start entry")));
-        };
+    let mut fold = |input: &engine::Input, now: i64| {
         let mut t = Transition::new(arn, 0);
-        st.last_now = *now;
+        st.last_now = now;
         st.before_input(input, &mut t);
-        let d = st.exec.handle(input.clone(), *now);
+        let d = st.exec.handle(input.clone(), now);
         st.absorb(arn, &d, &mut t);
         events.append(&mut t.events);
+    };
+    for entry in entries {
+        match entry {
+            Entry::Input { input, now } => fold(input, *now),
+            Entry::Inputs(inputs) => {
+                for i in inputs {
+                    fold(&i.input, i.now);
+                }
+            }
+            Entry::Start(_) => {
+                return Err(Error::Internal(format!("{arn}: a second start entry")));
+            }
+        }
     }
     // Tasks abandoned in the past have no invocation to stop.
     st.cancelled.clear();

@@ -14,7 +14,7 @@ use serde_json::Value;
 use store::{CommitOutcome, NewExecution, StartOutcome, Transition};
 
 use crate::core::{Counters, Inner, lock, now_ms};
-use crate::journal::{Actor, ActorState, Entry, StartFacts};
+use crate::journal::{Actor, ActorState, Entry, Held, StartFacts, TimedInput};
 use crate::start::Resolved;
 use crate::{Error, Result, Started};
 
@@ -230,6 +230,26 @@ pub(crate) async fn apply_locked(
     input: Input,
     inbox: Vec<i64>,
 ) -> Result<Applied> {
+    apply_or_hold(inner, actor, st, input, inbox, false).await
+}
+
+/// How long a worker's start of an activity task may wait for the task's
+/// answer to share its commit before it is committed alone.
+const HOLD_START: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Applies `input`; with `hold`, a transition that only records events (a
+/// worker's `ActivityStarted`) is kept in memory instead of committed: the
+/// execution's next transition (usually the task's answer) commits it too,
+/// else a flush [`HOLD_START`] later. See `activities::take` for why the
+/// worker may have its task before that commit.
+pub(crate) async fn apply_or_hold(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    st: &mut ActorState,
+    input: Input,
+    inbox: Vec<i64>,
+    hold: bool,
+) -> Result<Applied> {
     if st.ended {
         return Ok(Applied::NotRunning);
     }
@@ -244,15 +264,98 @@ pub(crate) async fn apply_locked(
     let now = now_ms().max(st.last_now);
     st.last_now = now;
     let arn = actor.arn.as_str();
-    let mut t = Transition::new(arn, st.version);
-    t.inbox_consumed = inbox;
-    t.journal = Some(journal_text(&Entry::Input {
+    let (mut t, mut inputs) = match st.held.take() {
+        Some(held) => (held.transition, held.inputs),
+        None => (Transition::new(arn, st.version), Vec::new()),
+    };
+    let held_timers = t.timers_add.len();
+    t.inbox_consumed.extend(inbox);
+    inputs.push(TimedInput {
         input: input.clone(),
         now,
-    })?);
+    });
     st.before_input(&input, &mut t);
     let decision = st.exec.handle(input, now);
     let invoke = st.absorb(arn, &decision, &mut t);
+    if held_timers > 0 && !t.timers_remove.is_empty() {
+        // A timer the held part armed and this input removed: rows are removed
+        // before rows are added, so the combined transition must not add it.
+        let removed = t.timers_remove.clone();
+        let mut i = 0;
+        t.timers_add.retain(|timer| {
+            i += 1;
+            i > held_timers || !removed.contains(&timer.timer_id)
+        });
+    }
+    if hold && invoke.is_empty() && st.cancelled.is_empty() && only_events(&t) {
+        st.held = Some(Held {
+            transition: t,
+            inputs,
+        });
+        let (inner, actor) = (Arc::clone(inner), Arc::clone(actor));
+        tokio::spawn(async move {
+            tokio::time::sleep(HOLD_START).await;
+            let mut st = actor.state.lock().await;
+            if let Err(e) = flush(&inner, &actor, &mut st).await {
+                eprintln!("stepwise runtime: {}: {e}", actor.arn);
+            }
+        });
+        return Ok(Applied::Done { now });
+    }
+    commit_locked(inner, actor, st, t, inputs, invoke, now).await
+}
+
+/// True if `t` writes history events and timers only.
+fn only_events(t: &Transition) -> bool {
+    t.ending.is_none()
+        && t.redrive.is_none()
+        && t.timers_remove.is_empty()
+        && t.outbox_add.is_empty()
+        && t.outbox_remove.is_empty()
+        && t.inbox_consumed.is_empty()
+        && t.inbox_add.is_empty()
+        && t.tokens_add.is_empty()
+        && t.tokens_invalidate.is_empty()
+}
+
+/// Commits the held transition, if any (and the execution still runs).
+pub(crate) async fn flush(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    st: &mut ActorState,
+) -> Result<()> {
+    if st.ended || st.evicted {
+        return Ok(());
+    }
+    let Some(held) = st.held.take() else {
+        return Ok(());
+    };
+    let now = st.last_now;
+    commit_locked(
+        inner,
+        actor,
+        st,
+        held.transition,
+        held.inputs,
+        Vec::new(),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Makes transition `t` (the effect of `inputs`) durable, then acts on it.
+async fn commit_locked(
+    inner: &Arc<Inner>,
+    actor: &Arc<Actor>,
+    st: &mut ActorState,
+    mut t: Transition,
+    inputs: Vec<TimedInput>,
+    invoke: Vec<TaskRequest>,
+    now: i64,
+) -> Result<Applied> {
+    let arn = actor.arn.as_str();
+    t.journal = Some(journal_text(&Entry::of_inputs(inputs))?);
     let timers_added = !t.timers_add.is_empty() || !t.inbox_add.is_empty();
     let resident = wakes_soon(&t, now);
     let result = inner.commit(vec![t]).await;

@@ -307,6 +307,13 @@ fn pending_tasks_tokens_and_children_survive_a_restart() {
             .execution_arn;
         let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
         assert_eq!(task.input, r#"{"who":"taken"}"#);
+        // The start is committed shortly after the worker got the task.
+        for _ in 0..200 {
+            if !details(&*store, &taken, "ActivityStarted").is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         let queued = rt
             .start_execution(start_req(&sm, Some("queued"), r#"{"who":"queued"}"#))
             .await
@@ -419,4 +426,130 @@ async fn a_nested_start_without_sync_returns_at_once_and_bad_targets_fail_the_ta
             .starts_with("State Machine Does Not Exist: '"),
         "{e:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workers_start_shares_the_commit_of_its_answer_or_is_committed_soon_after() {
+    let (_dir, store, rt) = setup().await;
+    let act = activity(&*store, "shared");
+    let sm = create(
+        &*store,
+        "shared",
+        MachineType::Standard,
+        &activity_def(&act, r#","HeartbeatSeconds":30"#),
+    );
+    let fast = rt
+        .start_execution(start_req(&sm, Some("fast"), "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt
+        .get_activity_task(&act, Some("w".into()), T)
+        .await
+        .unwrap()
+        .unwrap();
+    rt.send_task_success(&task.task_token, "{}".into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&fast, T).await.unwrap();
+    // Start facts, then one entry for the start and the answer together.
+    let journal = store.journal(&fast, 0, 100).unwrap();
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    assert!(journal[1].entry.contains("TaskStarted") && journal[1].entry.contains("TaskSucceeded"));
+    let want = [
+        "ExecutionStarted",
+        "TaskStateEntered",
+        "ActivityScheduled",
+        "ActivityStarted",
+        "ActivitySucceeded",
+        "TaskStateExited",
+        "ExecutionSucceeded",
+    ];
+    assert_eq!(types(&history(&*store, &fast)), want);
+    // The heartbeat timer armed by the start went with the answer.
+    assert!(store.next_timer_at().unwrap().is_none());
+
+    // A worker that does not answer: its start is committed on its own.
+    let slow = rt
+        .start_execution(start_req(&sm, Some("slow"), "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let task = rt
+        .get_activity_task(&act, Some("w".into()), T)
+        .await
+        .unwrap()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while details(&*store, &slow, "ActivityStarted").is_empty() {
+        assert!(Instant::now() < deadline, "the start was never committed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        store.next_timer_at().unwrap().is_some(),
+        "the heartbeat timer is armed"
+    );
+    rt.send_task_success(&task.task_token, "{}".into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&slow, T).await.unwrap();
+    let journal = store.journal(&slow, 0, 100).unwrap();
+    assert_eq!(journal.len(), 3, "start facts, start, answer");
+    assert_eq!(types(&history(&*store, &slow)), want);
+}
+
+#[test]
+fn a_start_lost_in_a_crash_offers_the_task_again_and_the_first_token_still_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let first = tokio_runtime();
+    let (act, exec, token) = first.block_on(async {
+        let store = open(&path);
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        let act = activity(&*store, "lost");
+        let sm = create(
+            &*store,
+            "lost",
+            MachineType::Standard,
+            &activity_def(&act, ""),
+        );
+        let exec = rt
+            .start_execution(start_req(&sm, Some("lost"), r#"{"n":1}"#))
+            .await
+            .unwrap()
+            .execution_arn;
+        let task = rt
+            .get_activity_task(&act, Some("first".into()), T)
+            .await
+            .unwrap()
+            .unwrap();
+        (act, exec, task.task_token)
+    });
+    // The process ends before the start was committed.
+    first.shutdown_timeout(Duration::from_secs(0));
+    tokio_runtime().block_on(async {
+        let store = open(&path);
+        assert!(details(&*store, &exec, "ActivityStarted").is_empty());
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        let again = rt
+            .get_activity_task(&act, Some("second".into()), T)
+            .await
+            .unwrap();
+        let again = again.expect("the task is offered again");
+        assert_eq!(again.task_token, token, "the same task, the same token");
+        rt.send_task_success(&token, r#"{"by":"first"}"#.into())
+            .await
+            .unwrap();
+        rt.wait_until_done(&exec, T).await.unwrap();
+        let e = store.describe_execution(&exec).unwrap();
+        assert_eq!(e.output.as_deref(), Some(r#"{"by":"first"}"#));
+        assert_eq!(
+            rt.send_task_success(&again.task_token, "{}".into()).await,
+            Err(Error::TaskTimedOut),
+            "the token is spent"
+        );
+        assert_eq!(rt.stats().replay_mismatches, 0);
+    });
 }

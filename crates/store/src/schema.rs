@@ -38,6 +38,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "execution status index",
         sql: include_str!("../migrations/sqlite/0004_execution_status_index.sql"),
     },
+    Migration {
+        version: 5,
+        name: "drop task token index",
+        sql: include_str!("../migrations/sqlite/0005_drop_token_index.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

@@ -62,19 +62,17 @@ impl Default for SqliteOptions {
 
 /// The write connection's page cache (KiB).
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
-/// The shortest interval between two checkpoints.
-const CHECKPOINT_EVERY: Duration = Duration::from_millis(200);
-/// A WAL longer than this (in 4 KiB pages) is started over even if that makes
-/// the writer wait once.
-const MAX_WAL_FRAMES: i64 = 64 * 1024;
+/// How often the writer checkpoints while it commits.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+/// A WAL this long (in pages) is checkpointed at once, however busy the writer.
+const MAX_WAL_FRAMES: i64 = 16 * 1024;
 
 /// The SQLite implementation of [`crate::Store`].
 pub struct SqliteStore {
     path: PathBuf,
     options: SqliteOptions,
     sender: SyncSender<Message>,
-    /// The writer and checkpointer threads.
-    writer: Mutex<Option<(JoinHandle<()>, JoinHandle<()>)>>,
+    writer: Mutex<Option<JoinHandle<()>>>,
     counters: Arc<Counters>,
     readers: Mutex<Vec<Connection>>,
 }
@@ -99,33 +97,26 @@ impl SqliteStore {
         }
         schema::migrate(&mut conn, schema::SQLITE, now_millis())?;
         conn.set_prepared_statement_cache_capacity(128);
-        // The pages the writer touches stay in memory (no re-reads from the OS),
-        // and checkpoints run on their own thread, never inside a commit.
+        // The pages the writer touches stay in memory (no re-reads from the OS).
+        // The writer checkpoints by time between groups rather than every 1000
+        // pages: a page written by many commits of that interval is copied once.
         conn.execute_batch(&format!(
-            "PRAGMA cache_size=-{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint=0;"
+            "PRAGMA cache_size=-{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint={MAX_WAL_FRAMES};"
         ))?;
-        let checkpointer = Connection::open(&path)?;
-        configure(&checkpointer, &options)?;
 
         // A bounded queue applies back-pressure instead of buffering without limit.
         let (sender, rx) = mpsc::sync_channel(options.max_group * 4);
-        let (committed, wal_grew) = mpsc::sync_channel(1);
         let counters = Arc::new(Counters::default());
         let thread_counters = Arc::clone(&counters);
         let max_group = options.max_group.max(1);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer::run(conn, rx, max_group, thread_counters, committed))?;
-        let checkpoints = std::thread::Builder::new()
-            .name("store-checkpoint".into())
-            .spawn(move || {
-                writer::checkpoints(checkpointer, wal_grew, CHECKPOINT_EVERY, MAX_WAL_FRAMES)
-            })?;
+            .spawn(move || writer::run(conn, rx, max_group, thread_counters, CHECKPOINT_EVERY))?;
         Ok(SqliteStore {
             path,
             options,
             sender,
-            writer: Mutex::new(Some((handle, checkpoints))),
+            writer: Mutex::new(Some(handle)),
             counters,
             readers: Mutex::new(Vec::new()),
         })
@@ -161,15 +152,11 @@ impl SqliteStore {
     /// same; this form reports whether the writer ended cleanly.
     pub fn shutdown(&self) -> Result<()> {
         let handle = self.writer.lock().map_err(|_| Error::Closed)?.take();
-        if let Some((handle, checkpoints)) = handle {
+        if let Some(handle) = handle {
             let _ = self.sender.send(Message::Shutdown);
             handle
                 .join()
                 .map_err(|_| Error::Database("writer thread panicked".into()))?;
-            // The writer's end closed the checkpointer's channel.
-            checkpoints
-                .join()
-                .map_err(|_| Error::Database("checkpoint thread panicked".into()))?;
         }
         Ok(())
     }

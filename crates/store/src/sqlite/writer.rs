@@ -14,7 +14,8 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
@@ -120,8 +121,9 @@ pub(crate) fn run(
     rx: Receiver<Message>,
     max_group: usize,
     counters: Arc<Counters>,
-    committed: SyncSender<()>,
+    checkpoint_every: Duration,
 ) {
+    let mut last_checkpoint = Instant::now();
     let mut poisoned: Option<String> = None;
     let mut stopping = false;
     while !stopping {
@@ -167,8 +169,15 @@ pub(crate) fn run(
         for job in group {
             job.finish(Ok(()));
         }
-        // Tell the checkpointer the WAL grew (a full slot means it already knows).
-        let _ = committed.try_send(());
+        if last_checkpoint.elapsed() >= checkpoint_every {
+            // Between groups no write is in progress, so the checkpoint copies
+            // the whole WAL and the next group starts it over.
+            last_checkpoint = Instant::now();
+            if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                // The commits are in the WAL: nothing is lost, the next one retries.
+                eprintln!("stepwise store: checkpoint failed: {e}");
+            }
+        }
     }
     // Dropping `conn` closes it; the last connection to close checkpoints the WAL.
 }
@@ -206,42 +215,4 @@ fn commit_group(
         let _ = conn.execute_batch("ROLLBACK");
     }
     outcome
-}
-
-/// The checkpointer thread's body: copies the WAL back into the database file
-/// beside the writer, so that the writer's commits never wait for a checkpoint
-/// (the writer's connection has automatic checkpoints off). It runs after
-/// commits, at most every `every`, in PASSIVE mode (never blocking the writer);
-/// should the WAL still outgrow `max_frames` (a writer that never pauses lets a
-/// passive checkpoint finish but never restart the log), a RESTART checkpoint
-/// waits for the writer between two groups and starts the WAL over.
-pub(crate) fn checkpoints(
-    conn: Connection,
-    committed: Receiver<()>,
-    every: std::time::Duration,
-    max_frames: i64,
-) {
-    let mut last = std::time::Instant::now();
-    while committed.recv().is_ok() {
-        let since = last.elapsed();
-        if since < every {
-            std::thread::sleep(every - since);
-        }
-        last = std::time::Instant::now();
-        let frames: rusqlite::Result<(i64, i64)> =
-            conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((r.get(1)?, r.get(2)?))
-            });
-        match frames {
-            Ok((log, _)) if log > max_frames => {
-                if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(RESTART)") {
-                    eprintln!("stepwise store: checkpoint (restart) failed: {e}");
-                }
-            }
-            Ok(_) => {}
-            // The writer's next commits still land in the WAL: nothing is lost,
-            // the next checkpoint tries again.
-            Err(e) => eprintln!("stepwise store: checkpoint failed: {e}"),
-        }
-    }
 }
