@@ -483,12 +483,7 @@ pub(crate) fn task_ended(
             }
         }
         crate::task::Outcome::Failed { error, cause } => {
-            let cause = match (error, cause) {
-                (Some(error), Some(cause)) => format!("{error}: {cause}"),
-                (error, cause) => cause
-                    .or(error)
-                    .unwrap_or_else(|| "The results could not be written.".into()),
-            };
+            let cause = failure_text(error, cause, "The results could not be written.");
             abandon_writes(exec, frame);
             fanout_failed(
                 exec,
@@ -508,6 +503,14 @@ pub(crate) fn task_ended(
                 ),
             );
         }
+    }
+}
+
+/// A failed S3 call as the cause of the Map's failure: `<error>: <cause>`.
+fn failure_text(error: Option<String>, cause: Option<String>, otherwise: &str) -> String {
+    match (error, cause) {
+        (Some(error), Some(cause)) => format!("{error}: {cause}"),
+        (error, cause) => cause.or(error).unwrap_or_else(|| otherwise.into()),
     }
 }
 
@@ -543,12 +546,9 @@ fn items_read(exec: &mut Execution, frame: FrameId, task: u64, outcome: crate::t
     }
     let absorbed = match outcome {
         crate::task::Outcome::Succeeded(output) => reader.absorb(&output, next),
-        crate::task::Outcome::Failed { error, cause } => Err(match (error, cause) {
-            (Some(error), Some(cause)) => format!("{error}: {cause}"),
-            (error, cause) => cause
-                .or(error)
-                .unwrap_or_else(|| "The items could not be read.".into()),
-        }),
+        crate::task::Outcome::Failed { error, cause } => {
+            Err(failure_text(error, cause, "The items could not be read."))
+        }
         crate::task::Outcome::TimedOut(error) => Err(format!("{error}: the read timed out.")),
     };
     match absorbed {
