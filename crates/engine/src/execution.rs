@@ -695,12 +695,15 @@ impl Execution {
         }
     }
 
-    /// Moves a frame past a state that completed with `output`.
-    pub(crate) fn transition(&mut self, id: FrameId, def: &State, output: Payload) {
+    /// Moves a frame past a state that completed with `output`; the next state's
+    /// name is written into `name` (the finished state's, so its buffer is reused).
+    pub(crate) fn transition(&mut self, id: FrameId, def: &State, output: Payload, name: String) {
         match &def.transition {
             Some(Transition::Next(next)) => {
+                let mut state = name;
+                state.clone_from(next);
                 self.frame_mut(id).step = Step::Enter {
-                    state: next.clone(),
+                    state,
                     input: output,
                 };
             }

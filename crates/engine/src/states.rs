@@ -22,26 +22,27 @@ pub(crate) fn exit(
     assigned: Option<Map<String, Value>>,
 ) -> Result<(), Failure> {
     dataflow::output_limit(exec, &active.name, &output)?;
-    exit_checked(exec, frame, def, active, output, assigned);
+    exit_checked(exec, frame, def, output, assigned, String::new());
     Ok(())
 }
 
-/// [`exit`] for an output already held to the limit.
+/// [`exit`] for an output already held to the limit; `name` is a buffer for the
+/// next state's name.
 fn exit_checked(
     exec: &mut Execution,
     frame: FrameId,
     def: &State,
-    active: &Active,
     output: Payload,
     assigned: Option<Map<String, Value>>,
+    name: String,
 ) {
     exec.emit_with(frame, || EventDetails::StateExited {
         state_type: def.kind.type_name(),
-        name: active.name.clone(),
+        name: def.name.clone(),
         output: output.clone(),
         assigned_variables: assigned,
     });
-    exec.transition(frame, def, output);
+    exec.transition(frame, def, output, name);
 }
 
 pub(crate) fn pass(
@@ -69,8 +70,10 @@ pub(crate) fn pass(
             };
             let (output, assigned) =
                 dataflow::finish_jsonpath(exec, frame, &env, def, active, result, bound)?;
-            exit_checked(exec, frame, def, active, output, assigned);
-            // The state is done with its input: a later template may reuse it.
+            // The state is done with its name and its input: the next state's name
+            // goes into the buffer, and a later template may reuse the input.
+            let name = std::mem::take(&mut active.name);
+            exit_checked(exec, frame, def, output, assigned, name);
             dataflow::recycle(exec, std::mem::replace(&mut active.input, dataflow::null()));
             Ok(())
         }
@@ -399,7 +402,7 @@ pub(crate) fn complete(
             };
             let (output, assigned) =
                 dataflow::finish_jsonpath(exec, frame, &env, def, active, selected, bound)?;
-            exit_checked(exec, frame, def, active, output, assigned);
+            exit_checked(exec, frame, def, output, assigned, String::new());
             Ok(())
         }
         QueryLanguage::Jsonata => {

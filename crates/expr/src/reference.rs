@@ -119,6 +119,17 @@ pub fn set_in_place(
     if *path.path.root() != Root::Input {
         return Err(match_failure(path, doc));
     }
+    // The common `$.name` over an existing member: written through.
+    if let [segment] = path.path.segments()
+        && let crate::jsonpath::SegmentView::Name(name) = crate::jsonpath::SegmentView::of(segment)
+        && let Value::Object(map) = doc
+        && let Some(slot) = member_mut(map, name)
+    {
+        return Ok(Previous {
+            created: None,
+            old: Some(std::mem::replace(slot, value)),
+        });
+    }
     let placed = with_steps(path, |steps| {
         if steps.is_empty() {
             return Ok(Previous {

@@ -191,6 +191,10 @@ fn same_keys(a: &Map<String, Value>, b: &Map<String, Value>) -> bool {
 /// allocations of `dst` where the shapes agree; returns the [`size_bound`] of `src`.
 pub fn assign(dst: &mut Value, src: &Value) -> usize {
     match (&mut *dst, src) {
+        (Value::Number(d), Value::Number(s)) => {
+            d.clone_from(s);
+            return 32;
+        }
         (Value::String(d), Value::String(s)) => {
             // Often the same text as before (a field carried from state to state).
             if !crate::same_text(d, s) {
