@@ -756,15 +756,19 @@ impl<'a> Ev<'a> {
         for index in 0..len {
             let item = item_at(index);
             let r = self.eval(predicate, item.as_ref())?;
-            let keep = match &r {
-                Some(v) if v.numeric().is_some() => at(v.numeric(), index, len as f64),
-                Some(v) if v.is_array() && v.items().all(|i| i.as_num().is_some()) => {
-                    v.items().any(|i| at(i.as_num(), index, len as f64))
-                }
-                other => boolean(other) == Some(true),
+            // How many times the item is kept: once per index in the predicate that names it.
+            let times = match &r {
+                Some(v) if v.numeric().is_some() => usize::from(at(v.numeric(), index, len as f64)),
+                Some(v) if v.is_array() && v.items().all(|i| i.as_num().is_some()) => v
+                    .items()
+                    .filter(|i| at(i.as_num(), index, len as f64))
+                    .count(),
+                other => usize::from(boolean(other) == Some(true)),
             };
-            if keep && let Some(item) = item {
-                out.push(item);
+            if let Some(item) = item {
+                for _ in 0..times {
+                    out.push(item.clone());
+                }
             }
         }
         Ok(Some(seq(out)))
@@ -922,6 +926,7 @@ impl<'a> Ev<'a> {
             values.push(self.operand(a, input)?);
         }
         let name = name_of(f);
+        let mut values = validate(signature(f), values, input, name)?;
         let context = |values: &mut Vec<Option<V<'a>>>, allowed: &[u8]| -> Res<()> {
             if values.is_empty() {
                 let symbol = input.map_or(b'm', V::symbol);
@@ -1024,7 +1029,7 @@ impl<'a> Ev<'a> {
                 let Some(s) = s else {
                     return Ok(None);
                 };
-                let has_length = values.len() == 3;
+                let has_length = values.get(2).is_some_and(Option::is_some);
                 Ok(Some(V::Str(Rc::from(substring(
                     s, start, length, has_length,
                 )))))
@@ -1256,6 +1261,248 @@ impl<'a> Ev<'a> {
             Ok(Some(plain(vec![v.clone()])))
         }
     }
+}
+
+/// A parameter of a function signature, as jsonata-js's `signature.js` reads it.
+struct Param {
+    /// The symbols it accepts (`m` is undefined).
+    types: &'static [u8],
+    /// `?`, or `-` (the context stands in when it is missing).
+    optional: bool,
+    context: bool,
+    /// `a<n>`, `a<s>`, `a<o>`: the type of the items.
+    subtype: Option<u8>,
+}
+
+const fn p(types: &'static [u8]) -> Param {
+    Param {
+        types,
+        optional: false,
+        context: false,
+        subtype: None,
+    }
+}
+const fn opt(types: &'static [u8]) -> Param {
+    Param {
+        optional: true,
+        ..p(types)
+    }
+}
+const fn ctx(types: &'static [u8]) -> Param {
+    Param {
+        optional: true,
+        context: true,
+        ..p(types)
+    }
+}
+const fn arr(subtype: Option<u8>) -> Param {
+    Param { subtype, ..p(ANY) }
+}
+
+const ANY: &[u8] = b"asnblfom";
+const S: &[u8] = b"sm";
+const N: &[u8] = b"nm";
+const B: &[u8] = b"bm";
+const SF: &[u8] = b"sfm";
+
+fn signature(f: Builtin) -> &'static [Param] {
+    match f {
+        Builtin::Count | Builtin::Reverse => {
+            const P: &[Param] = &[arr(None)];
+            P
+        }
+        Builtin::Sum | Builtin::Max | Builtin::Min | Builtin::Average => {
+            const P: &[Param] = &[arr(Some(b'n'))];
+            P
+        }
+        Builtin::Merge => {
+            const P: &[Param] = &[arr(Some(b'o'))];
+            P
+        }
+        Builtin::Join => {
+            const P: &[Param] = &[arr(Some(b's')), opt(S)];
+            P
+        }
+        Builtin::String => {
+            const P: &[Param] = &[ctx(ANY), opt(B)];
+            P
+        }
+        Builtin::Uppercase | Builtin::Lowercase | Builtin::Trim | Builtin::Length => {
+            const P: &[Param] = &[ctx(S)];
+            P
+        }
+        Builtin::Substring => {
+            const P: &[Param] = &[ctx(S), p(N), opt(N)];
+            P
+        }
+        Builtin::Contains => {
+            const P: &[Param] = &[ctx(S), p(SF)];
+            P
+        }
+        Builtin::Exists => {
+            const P: &[Param] = &[p(ANY)];
+            P
+        }
+        Builtin::Boolean | Builtin::Not => {
+            const P: &[Param] = &[ctx(ANY)];
+            P
+        }
+        Builtin::Append => {
+            const P: &[Param] = &[p(ANY), p(ANY)];
+            P
+        }
+        Builtin::SubstringBefore | Builtin::SubstringAfter => {
+            const P: &[Param] = &[ctx(S), p(S)];
+            P
+        }
+        Builtin::Split => {
+            const P: &[Param] = &[ctx(S), p(SF), opt(N)];
+            P
+        }
+        Builtin::Lookup => {
+            const P: &[Param] = &[ctx(ANY), p(S)];
+            P
+        }
+        Builtin::Now => {
+            const P: &[Param] = &[opt(S), opt(S)];
+            P
+        }
+        Builtin::Millis => {
+            const P: &[Param] = &[];
+            P
+        }
+        Builtin::Floor | Builtin::Ceil | Builtin::Abs => {
+            const P: &[Param] = &[ctx(N)];
+            P
+        }
+    }
+}
+
+fn symbol_of(v: &Option<V<'_>>) -> u8 {
+    v.as_ref().map_or(b'm', V::symbol)
+}
+
+/// Which parameters take an argument, in the order a regular expression tries them (an
+/// optional one first takes, then skips): the first assignment that uses every argument.
+fn assign(params: &[Param], symbols: &[u8], pi: usize, ai: usize, taken: &mut Vec<bool>) -> bool {
+    if pi == params.len() {
+        return ai == symbols.len();
+    }
+    if ai < symbols.len() && params[pi].types.contains(&symbols[ai]) {
+        taken.push(true);
+        if assign(params, symbols, pi + 1, ai + 1, taken) {
+            return true;
+        }
+        taken.pop();
+    }
+    if params[pi].optional {
+        taken.push(false);
+        if assign(params, symbols, pi + 1, ai, taken) {
+            return true;
+        }
+        taken.pop();
+    }
+    false
+}
+
+/// How many symbols the first `end` parameters match from the start, as `String.match` of
+/// the partial pattern finds it; `None` when they match nothing.
+fn prefix(params: &[Param], symbols: &[u8], pi: usize, end: usize, ai: usize) -> Option<usize> {
+    if pi == end {
+        return Some(ai);
+    }
+    if ai < symbols.len()
+        && params[pi].types.contains(&symbols[ai])
+        && let Some(n) = prefix(params, symbols, pi + 1, end, ai + 1)
+    {
+        return Some(n);
+    }
+    if params[pi].optional {
+        return prefix(params, symbols, pi + 1, end, ai);
+    }
+    None
+}
+
+/// jsonata-js's `validate`: the arguments checked against the signature, the context put in
+/// for a missing context parameter, a non-array given for an array wrapped in one.
+fn validate<'a>(
+    params: &[Param],
+    args: Vec<Option<V<'a>>>,
+    context: Option<&V<'a>>,
+    name: &str,
+) -> Res<Vec<Option<V<'a>>>> {
+    let symbols: Vec<u8> = args.iter().map(symbol_of).collect();
+    let mut taken = Vec::with_capacity(params.len());
+    if !assign(params, &symbols, 0, 0, &mut taken) {
+        let mut good = 0;
+        for end in 1..=params.len() {
+            match prefix(params, &symbols, 0, end, 0) {
+                Some(n) => good = n,
+                None => break,
+            }
+        }
+        return Err(error("T0410")
+            .with("index", good + 1)
+            .with("token", name)
+            .with(
+                "value",
+                args.get(good)
+                    .and_then(|a| a.as_ref().map(V::to_json))
+                    .unwrap_or(Value::Null),
+            ));
+    }
+    let mut out = Vec::with_capacity(params.len());
+    let mut ai = 0;
+    for (param, took) in params.iter().zip(taken) {
+        if !took {
+            if param.context {
+                if !param.types.contains(&context.map_or(b'm', V::symbol)) {
+                    return Err(error("T0411")
+                        .with("index", ai + 1)
+                        .with("token", name)
+                        .with("value", context.map_or(Value::Null, V::to_json)));
+                }
+                out.push(context.cloned());
+            } else {
+                out.push(args.get(ai).cloned().flatten());
+                ai += 1;
+            }
+            continue;
+        }
+        let arg = args[ai].clone();
+        if param.types == ANY
+            && param.subtype.is_some()
+            && let Some(v) = &arg
+        {
+            let sub = param.subtype.unwrap_or(b'x');
+            let ok = if v.is_array() {
+                v.len() == 0 || {
+                    let first = v.item(0).map_or(b'm', |i| i.symbol());
+                    first == sub && v.items().all(|i| i.symbol() == first)
+                }
+            } else {
+                v.symbol() == sub
+            };
+            if !ok {
+                return Err(error("T0412")
+                    .with("index", ai + 1)
+                    .with("token", name)
+                    .with("value", v.to_json())
+                    .with(
+                        "type",
+                        match sub {
+                            b'n' => "number",
+                            b's' => "string",
+                            b'o' => "object",
+                            _ => "value",
+                        },
+                    ));
+            }
+        }
+        out.push(arg);
+        ai += 1;
+    }
+    Ok(out)
 }
 
 /// The sequence between the steps of a path.
