@@ -67,7 +67,7 @@ pub struct Args {
     #[arg(long, default_value_t = 64)]
     waiting_clients: usize,
     /// Concurrent activity workers (one run per value).
-    #[arg(long, value_delimiter = ',', default_value = "16,64")]
+    #[arg(long, value_delimiter = ',', default_value = "16,64,256")]
     activity_workers: Vec<usize>,
     /// Activity tasks completed per run.
     #[arg(long, default_value_t = 20_000)]
@@ -348,6 +348,23 @@ fn rss_kib(pid: u32) -> (u64, u64) {
             .unwrap_or(0)
     };
     (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// CPU time (user + system) a process used so far, in µs; `pid` 0 is this one.
+/// Linux counts it in ticks of 1/100 s (`USER_HZ`).
+fn cpu_us(pid: u32) -> Option<u64> {
+    let path = if pid == 0 {
+        "/proc/self/stat".to_string()
+    } else {
+        format!("/proc/{pid}/stat")
+    };
+    let text = std::fs::read_to_string(path).ok()?;
+    // Fields after the command name (which may hold spaces) in parentheses.
+    let rest = &text[text.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some((user + system) * 10_000)
 }
 
 fn mib(kib: u64) -> f64 {
@@ -913,6 +930,7 @@ async fn activity(args: &Args, bin: &Path, dir: &Path) -> Result<Vec<Row>> {
         let done = Arc::new(AtomicUsize::new(0));
         let finished = Arc::new(tokio::sync::Notify::new());
         let activity = Arc::new(activity);
+        let cpu_before = (cpu_us(server.pid()), cpu_us(0));
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..workers {
@@ -945,6 +963,7 @@ async fn activity(args: &Args, bin: &Path, dir: &Path) -> Result<Vec<Row>> {
             }
         }
         let elapsed = started.elapsed();
+        let cpu_after = (cpu_us(server.pid()), cpu_us(0));
         tasks.abort_all();
         while let Some(joined) = tasks.join_next().await {
             if let Ok(Ok((lat, err))) = joined {
@@ -984,6 +1003,16 @@ async fn activity(args: &Args, bin: &Path, dir: &Path) -> Result<Vec<Row>> {
             mib(rss),
             mib(hwm)
         );
+        // Client and server share the machine: what each took per round trip.
+        if let ((Some(s0), Some(c0)), (Some(s1), Some(c1))) = (cpu_before, cpu_after) {
+            let per = |a: u64, b: u64| (b - a) as f64 / completed.max(1) as f64;
+            println!(
+                "  CPU per round trip: server {:.0} µs, client {:.0} µs (load {})",
+                per(s0, s1),
+                per(c0, c1),
+                load_average()
+            );
+        }
         let ok = first_error.is_none() && completed == total && succeeded == ACTIVITY_EXECUTIONS;
         rows.push(row(
             format!("Activity round trips/s, {workers} workers"),
@@ -1349,6 +1378,19 @@ mod tests {
             assert_eq!(second.json().unwrap(), json!({"b": 2}));
             server.await.unwrap();
         });
+    }
+
+    #[test]
+    fn cpu_time_of_this_process_grows_with_work() {
+        let before = cpu_us(0).expect("this process's CPU time");
+        let start = Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(50) {
+            x = x.wrapping_mul(31).wrapping_add(7);
+        }
+        assert!(x != 1);
+        assert!(cpu_us(0).unwrap() > before);
+        assert_eq!(cpu_us(u32::MAX), None);
     }
 
     #[test]

@@ -77,11 +77,14 @@ async fn handle(
             ));
         };
         let req = Req::parse(&body)?;
-        let action = action.to_string();
-        // A spawned task turns a panic into a JoinError instead of a dropped connection.
-        match tokio::spawn(async move { actions::dispatch(app, &action, req).await }).await {
+        // A panic becomes an InternalFailure instead of a dropped connection.
+        match (CatchUnwind {
+            inner: Box::pin(actions::dispatch(Arc::clone(&app), action, req)),
+        })
+        .await
+        {
             Ok(r) => r,
-            Err(e) => Err(ApiError::internal(format!("the request failed: {e}"))),
+            Err(()) => Err(ApiError::internal("the request failed: it panicked")),
         }
     }
     .await;
@@ -92,6 +95,25 @@ async fn handle(
                 StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             json_response(status, &e.body())
         }
+    }
+}
+
+/// Runs a future to its end, turning a panic in it into `Err(())` (what a
+/// spawned task's `JoinError` gave, without a task per request).
+struct CatchUnwind<F> {
+    inner: std::pin::Pin<Box<F>>,
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, ()>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.get_mut().inner.as_mut();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx)))
+            .map_or(std::task::Poll::Ready(Err(())), |p| p.map(Ok))
     }
 }
 

@@ -63,21 +63,8 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
             end.stopped_at
         ])?;
     }
-    if !t.events.is_empty() {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO history (execution_arn, event_id, type, timestamp, previous_id, details) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?;
-        for e in &t.events {
-            insert.execute(params![
-                arn,
-                e.id,
-                e.event_type,
-                e.timestamp,
-                e.previous_id,
-                e.details
-            ])?;
-        }
+    for chunk in t.events.chunks(EVENTS_PER_INSERT) {
+        insert_events(conn, arn, chunk)?;
     }
     if let Some(entry) = &t.journal {
         conn.prepare_cached(
@@ -89,6 +76,37 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
     Ok(CommitOutcome::Committed {
         version: version + 1,
     })
+}
+
+/// History rows written by one INSERT statement (a transition usually records
+/// several events: one statement each would cost a VM run each).
+const EVENTS_PER_INSERT: usize = 16;
+
+/// Inserts `events` of execution `arn` with one statement.
+fn insert_events(conn: &Connection, arn: &str, events: &[crate::model::EventRow]) -> Result<()> {
+    let mut sql = String::from(
+        "INSERT INTO history (execution_arn, event_id, type, timestamp, previous_id, details) VALUES ",
+    );
+    for i in 0..events.len() {
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str("(?,?,?,?,?,?)");
+    }
+    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(events.len() * 6);
+    for e in events {
+        values.extend([
+            &arn as &dyn rusqlite::ToSql,
+            &e.id,
+            &e.event_type,
+            &e.timestamp,
+            &e.previous_id,
+            &e.details,
+        ]);
+    }
+    conn.prepare_cached(&sql)?
+        .execute(rusqlite::params_from_iter(values))?;
+    Ok(())
 }
 
 /// Event ids must increase and start at or past the stored history's end (the
