@@ -207,7 +207,7 @@ pub fn assign(dst: &mut Value, src: &Value) -> usize {
             let kept = d.len();
             let mut n = 2usize;
             for (x, y) in d.iter_mut().zip(s) {
-                n = n.saturating_add(assign(x, y) + 1);
+                n = n.saturating_add(assign_member(x, y) + 1);
             }
             for y in &s[kept..] {
                 n = n.saturating_add(member_bound(y, usize::MAX) + 1);
@@ -225,7 +225,7 @@ pub fn assign(dst: &mut Value, src: &Value) -> usize {
                     same = false;
                     break;
                 }
-                n = n.saturating_add(key_bound(k) + assign(x, y));
+                n = n.saturating_add(key_bound(k) + assign_member(x, y));
             }
             if same {
                 return n;
@@ -235,6 +235,25 @@ pub fn assign(dst: &mut Value, src: &Value) -> usize {
     }
     *dst = src.clone();
     member_bound(src, usize::MAX)
+}
+
+/// [`assign`] with strings and numbers handled in place (most members are),
+/// without a call.
+#[inline(always)]
+fn assign_member(dst: &mut Value, src: &Value) -> usize {
+    match (&mut *dst, src) {
+        (Value::String(d), Value::String(s)) => {
+            if !crate::same_text(d, s) {
+                d.clone_from(s);
+            }
+            2 + 6 * s.len()
+        }
+        (Value::Number(d), Value::Number(s)) => {
+            d.clone_from(s);
+            32
+        }
+        _ => assign(dst, src),
+    }
 }
 
 /// Evaluates a [`Node::Shaped`] into `out`; `fits` when `out` is known to have
