@@ -176,7 +176,7 @@ impl Path {
 
     /// Evaluates the path to an owned value.
     pub fn evaluate(&self, input: &Value, scope: &Scope) -> Result<Value, NotFound> {
-        eval::evaluate(self, input, scope).map(Cow::into_owned)
+        self.evaluate_ref(input, scope).map(Cow::into_owned)
     }
 
     /// The document a path reads: the input, the context object or a variable.
