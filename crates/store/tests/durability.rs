@@ -243,3 +243,43 @@ fn every_acknowledged_commit_survives_kill_9() {
         eprintln!("round {round}: {} acks, versions {acked:?}", lines.len());
     }
 }
+
+/// The WAL header's checkpoint sequence number: it grows each time the WAL
+/// starts over from its beginning.
+fn wal_restarts(db: &std::path::Path) -> u32 {
+    let wal = std::fs::read(format!("{}-wal", db.display())).unwrap_or_default();
+    wal.get(12..16)
+        .map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[test]
+fn a_writer_that_never_pauses_still_checkpoints_and_starts_the_wal_over() {
+    let (_dir, path) = temp_db();
+    let s = Arc::new(SqliteStore::open(&path).unwrap());
+    s.create_state_machine(machine("m", 1)).unwrap();
+    let before = wal_restarts(&path);
+    let until = Instant::now() + Duration::from_millis(2_500);
+    let handles: Vec<_> = (0..4)
+        .map(|p| {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                let arn = start(&*s, "m", &format!("p{p}"), p as i64);
+                let mut v = 1;
+                while Instant::now() < until {
+                    s.commit(vec![step(&arn, v)]).unwrap();
+                    v += 1;
+                }
+                arn
+            })
+        })
+        .collect();
+    let arns: Vec<String> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    // Checked while the store is still open: closing it would checkpoint anyway.
+    assert!(
+        wal_restarts(&path) > before,
+        "the WAL grew for 2.5 s without starting over"
+    );
+    for arn in &arns {
+        assert_whole(&s, arn);
+    }
+}
