@@ -398,6 +398,8 @@ fn fast_path_regressions_agree_with_jlens() {
         "$split(\"a b\", 2e2)",
         "$substring(1, 2)",
         "$join(['a'], 1)",
+        "45&3%0",
+        "$string(0/0)",
     ] {
         let expr = Expression::compile(text).unwrap();
         assert!(expr.is_fast(), "{text}");

@@ -19,7 +19,8 @@ enum V<'a> {
     J(&'a Value),
     /// A string literal of the expression.
     Lit(&'a str),
-    Str(Rc<str>),
+    /// A string the evaluation built (one allocation for the text, one for the count).
+    Str(Rc<String>),
     Num(f64),
     Bool(bool),
     Null,
@@ -34,6 +35,10 @@ struct Arr<'a> {
     seq: bool,
     cons: bool,
     keep: Cell<bool>,
+}
+
+fn text<'a>(s: impl Into<String>) -> V<'a> {
+    V::Str(Rc::new(s.into()))
 }
 
 fn seq(items: Vec<V<'_>>) -> V<'_> {
@@ -97,7 +102,7 @@ impl<'a> V<'a> {
         match self {
             V::J(Value::String(s)) => Some(s),
             V::Lit(s) => Some(s),
-            V::Str(s) => Some(s),
+            V::Str(s) => Some(s.as_str()),
             _ => None,
         }
     }
@@ -868,15 +873,17 @@ impl<'a> Ev<'a> {
             }
             Op::Lt | Op::Le | Op::Gt | Op::Ge => compare(op, &l, &r),
             Op::Concat => {
-                let mut s = String::new();
+                let guess =
+                    |v: &Option<V<'a>>| v.as_ref().map_or(0, |v| v.as_str().map_or(16, str::len));
+                let mut s = String::with_capacity(guess(&l) + guess(&r));
                 if let Some(l) = &l {
-                    to_string_into(l, &mut s);
+                    to_string_into(l, &mut s)?;
                 }
                 if let Some(r) = &r {
-                    to_string_into(r, &mut s);
+                    to_string_into(r, &mut s)?;
                 }
                 self.check_string(s.len())?;
-                Ok(Some(V::Str(Rc::from(s))))
+                Ok(Some(text(s)))
             }
             Op::In => {
                 let (Some(l), Some(r)) = (&l, &r) else {
@@ -968,7 +975,11 @@ impl<'a> Ev<'a> {
                     return Ok(None);
                 };
                 let sep = sep.unwrap_or("");
-                let mut s = String::new();
+                let size = a
+                    .items()
+                    .map(|i| i.as_str().map_or(0, str::len) + sep.len())
+                    .sum();
+                let mut s = String::with_capacity(size);
                 for (i, item) in a.items().enumerate() {
                     if i > 0 {
                         s.push_str(sep);
@@ -976,7 +987,7 @@ impl<'a> Ev<'a> {
                     s.push_str(item.as_str().unwrap_or(""));
                 }
                 self.check_string(s.len())?;
-                Ok(Some(V::Str(Rc::from(s))))
+                Ok(Some(text(s)))
             }
             Builtin::String => {
                 context(&mut values, b"asnblom")?;
@@ -990,8 +1001,8 @@ impl<'a> Ev<'a> {
                             return Err(error("D3001").with("value", json_number(n)));
                         }
                         let mut s = String::new();
-                        to_string_into(v, &mut s);
-                        Ok(Some(V::Str(Rc::from(s))))
+                        to_string_into(v, &mut s)?;
+                        Ok(Some(text(s)))
                     }
                 }
             }
@@ -1001,10 +1012,10 @@ impl<'a> Ev<'a> {
                     return Ok(None);
                 };
                 Ok(Some(match f {
-                    Builtin::Uppercase => V::Str(Rc::from(s.to_uppercase())),
-                    Builtin::Lowercase => V::Str(Rc::from(s.to_lowercase())),
+                    Builtin::Uppercase => text(s.to_uppercase()),
+                    Builtin::Lowercase => text(s.to_lowercase()),
                     Builtin::Length => V::Num(s.chars().count() as f64),
-                    _ => V::Str(Rc::from(trim(s))),
+                    _ => text(trim(s)),
                 }))
             }
             Builtin::Substring => {
@@ -1030,9 +1041,7 @@ impl<'a> Ev<'a> {
                     return Ok(None);
                 };
                 let has_length = values.get(2).is_some_and(Option::is_some);
-                Ok(Some(V::Str(Rc::from(substring(
-                    s, start, length, has_length,
-                )))))
+                Ok(Some(text(substring(s, start, length, has_length))))
             }
             Builtin::Contains => {
                 let s = self.str_arg(&values[0], 1, name)?;
@@ -1106,7 +1115,7 @@ impl<'a> Ev<'a> {
                     Some((pos, _)) if f == Builtin::SubstringBefore => &s[..pos],
                     Some((pos, len)) => &s[pos + len..],
                 };
-                Ok(Some(V::Str(Rc::from(part))))
+                Ok(Some(text(part)))
             }
             Builtin::Split => {
                 let s = self.str_arg(&values[0], 1, name)?;
@@ -1139,15 +1148,9 @@ impl<'a> Ev<'a> {
                 };
                 let max = limit.map_or(usize::MAX, |l| l as usize);
                 let parts: Vec<V<'a>> = if sep.is_empty() {
-                    s.chars()
-                        .take(max)
-                        .map(|c| V::Str(Rc::from(c.to_string())))
-                        .collect()
+                    s.chars().take(max).map(|c| text(c.to_string())).collect()
                 } else {
-                    s.split(sep)
-                        .take(max)
-                        .map(|p| V::Str(Rc::from(p)))
-                        .collect()
+                    s.split(sep).take(max).map(text).collect()
                 };
                 self.check_array(parts.len())?;
                 Ok(Some(plain(parts)))
@@ -1171,9 +1174,9 @@ impl<'a> Ev<'a> {
             Builtin::Now => {
                 let ts = jiff::Timestamp::from_millisecond(self.now_millis)
                     .map_err(|_| error("D1001").with("value", self.now_millis))?;
-                Ok(Some(V::Str(Rc::from(
+                Ok(Some(text(
                     ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
-                ))))
+                )))
             }
             Builtin::Millis => Ok(Some(V::Num(self.now_millis as f64))),
             Builtin::Floor | Builtin::Ceil | Builtin::Abs => {
@@ -1382,27 +1385,21 @@ fn symbol_of(v: &Option<V<'_>>) -> u8 {
     v.as_ref().map_or(b'm', V::symbol)
 }
 
-/// Which parameters take an argument, in the order a regular expression tries them (an
-/// optional one first takes, then skips): the first assignment that uses every argument.
-fn assign(params: &[Param], symbols: &[u8], pi: usize, ai: usize, taken: &mut Vec<bool>) -> bool {
+/// Which parameters take an argument (bit `i` for parameter `i`), in the order a regular
+/// expression tries them (an optional one first takes, then skips): the first assignment that
+/// uses every argument.
+fn assign(params: &[Param], symbols: &[u8], pi: usize, ai: usize, taken: &mut u8) -> bool {
     if pi == params.len() {
         return ai == symbols.len();
     }
     if ai < symbols.len() && params[pi].types.contains(&symbols[ai]) {
-        taken.push(true);
+        *taken |= 1 << pi;
         if assign(params, symbols, pi + 1, ai + 1, taken) {
             return true;
         }
-        taken.pop();
+        *taken &= !(1 << pi);
     }
-    if params[pi].optional {
-        taken.push(false);
-        if assign(params, symbols, pi + 1, ai, taken) {
-            return true;
-        }
-        taken.pop();
-    }
-    false
+    params[pi].optional && assign(params, symbols, pi + 1, ai, taken)
 }
 
 /// How many symbols the first `end` parameters match from the start, as `String.match` of
@@ -1431,12 +1428,18 @@ fn validate<'a>(
     context: Option<&V<'a>>,
     name: &str,
 ) -> Res<Vec<Option<V<'a>>>> {
-    let symbols: Vec<u8> = args.iter().map(symbol_of).collect();
-    let mut taken = Vec::with_capacity(params.len());
-    if !assign(params, &symbols, 0, 0, &mut taken) {
+    // Calls take at most three arguments (see `Builtin::of`).
+    let mut buffer = [0u8; 4];
+    let n = args.len().min(buffer.len());
+    for (b, a) in buffer.iter_mut().zip(&args) {
+        *b = symbol_of(a);
+    }
+    let symbols = &buffer[..n];
+    let mut taken = 0u8;
+    if !assign(params, symbols, 0, 0, &mut taken) {
         let mut good = 0;
         for end in 1..=params.len() {
-            match prefix(params, &symbols, 0, end, 0) {
+            match prefix(params, symbols, 0, end, 0) {
                 Some(n) => good = n,
                 None => break,
             }
@@ -1451,10 +1454,15 @@ fn validate<'a>(
                     .unwrap_or(Value::Null),
             ));
     }
-    let mut out = Vec::with_capacity(params.len());
+    let all = (1u8 << params.len()) - 1;
+    let mut out = if taken == all {
+        Vec::new()
+    } else {
+        Vec::with_capacity(params.len())
+    };
     let mut ai = 0;
-    for (param, took) in params.iter().zip(taken) {
-        if !took {
+    for (i, param) in params.iter().enumerate() {
+        if taken & (1 << i) == 0 {
             if param.context {
                 if !param.types.contains(&context.map_or(b'm', V::symbol)) {
                     return Err(error("T0411")
@@ -1469,10 +1477,9 @@ fn validate<'a>(
             }
             continue;
         }
-        let arg = args[ai].clone();
         if param.types == ANY
             && param.subtype.is_some()
-            && let Some(v) = &arg
+            && let Some(v) = &args[ai]
         {
             let sub = param.subtype.unwrap_or(b'x');
             let ok = if v.is_array() {
@@ -1499,10 +1506,13 @@ fn validate<'a>(
                     ));
             }
         }
-        out.push(arg);
+        if taken != all {
+            out.push(args[ai].clone());
+        }
         ai += 1;
     }
-    Ok(out)
+    // Every parameter took its argument: the arguments stand as they are.
+    Ok(if taken == all { args } else { out })
 }
 
 /// The sequence between the steps of a path.
@@ -1693,13 +1703,18 @@ fn strict_equal(a: &V<'_>, b: &V<'_>) -> bool {
     }
 }
 
-/// `fn.string` of a defined value other than a non-finite number, appended to `out`.
-fn to_string_into(v: &V<'_>, out: &mut String) {
+/// `fn.string` of a defined value, appended to `out`: D3001 for NaN.
+fn to_string_into(v: &V<'_>, out: &mut String) -> Res<()> {
     if let Some(s) = v.as_str() {
         out.push_str(s);
+    } else if let Some(n) = v.as_num()
+        && !n.is_finite()
+    {
+        return Err(error("D3001").with("value", json_number(n)));
     } else {
         write_json(v, out);
     }
+    Ok(())
 }
 
 /// `JSON.stringify` with numbers rounded to 15 significant digits, as `$string` prints.

@@ -413,12 +413,83 @@ impl Compiler {
             }
             _ => return None,
         };
-        Some(Node {
+        let node = Node {
             kind,
             stages: self.filters(&a.stages)?,
             predicate: self.filters(&a.predicate)?,
             keep_array: a.keep_array,
             cons_array: a.cons_array,
-        })
+        };
+        Some(unwrap_block(node))
     }
+}
+
+/// `(e)` as `e` when that changes nothing: the block binds nothing, neither it nor `e` filters
+/// its own value or keeps singletons, so only the block's per-item filters (`stages`, applied
+/// by the path around it) remain, and `e` takes them.
+fn unwrap_block(node: Node) -> Node {
+    let Node {
+        kind: Kind::Block(mut exprs),
+        stages,
+        predicate,
+        keep_array: false,
+        cons_array: false,
+    } = node
+    else {
+        return node;
+    };
+    // Not a literal or a variable: as a predicate or a path's first step those are read
+    // differently from a block.
+    let plain = |e: &Node| {
+        matches!(
+            e.kind,
+            Kind::Binary(..)
+                | Kind::Call(..)
+                | Kind::Condition(..)
+                | Kind::Fallback(..)
+                | Kind::Path { .. }
+                | Kind::Object(_)
+                | Kind::Negate(_)
+        ) && e.stages.is_empty()
+            && e.predicate.is_empty()
+            && !e.keep_array
+            && !e.cons_array
+            && !binds(e)
+    };
+    if exprs.len() == 1 && predicate.is_empty() && plain(&exprs[0]) {
+        let mut inner = exprs.pop().expect("one expression");
+        inner.stages = stages;
+        return inner;
+    }
+    Node {
+        kind: Kind::Block(exprs),
+        stages,
+        predicate,
+        keep_array: false,
+        cons_array: false,
+    }
+}
+
+/// Whether a `:=` appears anywhere in the node.
+fn binds(n: &Node) -> bool {
+    let any = |nodes: &[Node]| nodes.iter().any(binds);
+    any(&n.stages)
+        || any(&n.predicate)
+        || match &n.kind {
+            Kind::Bind(..) => true,
+            Kind::Path { steps, .. } => any(steps),
+            Kind::Binary(_, l, r) | Kind::Fallback(_, l, r) => binds(l) || binds(r),
+            Kind::Negate(e) => binds(e),
+            Kind::Array(items) | Kind::Block(items) | Kind::Call(_, items) => any(items),
+            Kind::Object(pairs) => pairs.iter().any(|(k, v)| binds(k) || binds(v)),
+            Kind::Condition(c, t, o) => binds(c) || binds(t) || o.as_deref().is_some_and(binds),
+            Kind::Name(_)
+            | Kind::Context
+            | Kind::Root
+            | Kind::Var(_)
+            | Kind::Str(_)
+            | Kind::Num(_)
+            | Kind::Bool(_)
+            | Kind::Null => false,
+        }
 }
