@@ -392,9 +392,11 @@ pub fn main(args: Args) -> Result<ExitCode> {
                 ids.join(", ")
             );
         }
+        let runtime = Arc::clone(&app.runtime);
         server::serve(listener, app, shutdown_signal())
             .await
             .context("the server failed")?;
+        runtime.flush_held().await;
         println!("stepwise serve: stopped");
         anyhow::Ok(())
     })?;

@@ -287,6 +287,19 @@ impl Runtime {
         activities::get_task(&self.inner, activity_arn, worker_name, wait).await
     }
 
+    /// Commits every worker's start still held in memory (see
+    /// `activities::take`): call before a clean stop, so that tasks already
+    /// with a worker are not offered again after the restart.
+    pub async fn flush_held(&self) {
+        let actors: Vec<_> = core::lock(&self.inner.actors).values().cloned().collect();
+        for actor in actors {
+            let mut st = actor.state.lock().await;
+            if let Err(e) = standard::flush(&self.inner, &actor, &mut st).await {
+                eprintln!("stepwise runtime: {}: {e}", actor.arn);
+            }
+        }
+    }
+
     /// DeleteActivity happened: polls of `activity_arn` check the store again
     /// (and answer ActivityDoesNotExist).
     pub fn forget_activity(&self, activity_arn: &str) {

@@ -499,6 +499,51 @@ async fn a_workers_start_shares_the_commit_of_its_answer_or_is_committed_soon_af
 }
 
 #[test]
+fn a_start_flushed_before_a_clean_stop_keeps_the_task_with_its_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let first = tokio_runtime();
+    let (act, exec, token) = first.block_on(async {
+        let store = open(&path);
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        let act = activity(&*store, "kept");
+        let sm = create(
+            &*store,
+            "kept",
+            MachineType::Standard,
+            &activity_def(&act, ""),
+        );
+        let exec = rt
+            .start_execution(start_req(&sm, Some("kept"), "{}"))
+            .await
+            .unwrap()
+            .execution_arn;
+        let task = rt
+            .get_activity_task(&act, Some("first".into()), T)
+            .await
+            .unwrap()
+            .unwrap();
+        rt.flush_held().await;
+        (act, exec, task.task_token)
+    });
+    first.shutdown_timeout(Duration::from_secs(0));
+    tokio_runtime().block_on(async {
+        let store = open(&path);
+        assert_eq!(details(&*store, &exec, "ActivityStarted").len(), 1);
+        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+        rt.start().await.unwrap();
+        assert_eq!(
+            rt.get_activity_task(&act, None, NO_WAIT).await.unwrap(),
+            None,
+            "the task stays with its worker"
+        );
+        rt.send_task_success(&token, "{}".into()).await.unwrap();
+        rt.wait_until_done(&exec, T).await.unwrap();
+    });
+}
+
+#[test]
 fn a_start_lost_in_a_crash_offers_the_task_again_and_the_first_token_still_answers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
