@@ -811,6 +811,7 @@ impl<'a> Ev<'a> {
             };
             // How many times the item is kept: once per index in the predicate that names it.
             let times = match &r {
+                Some(V::Bool(b)) => usize::from(*b),
                 Some(v) if v.numeric().is_some() => usize::from(at(v.numeric(), index, len as f64)),
                 Some(v) if v.is_array() && v.items().all(|i| i.as_num().is_some()) => v
                     .items()
