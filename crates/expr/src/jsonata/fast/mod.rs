@@ -274,7 +274,7 @@ impl Compiler {
         stages
             .iter()
             .map(|s| match s {
-                Stage::Filter { expr, .. } => self.node(expr),
+                Stage::Filter { expr, .. } => self.node(expr).filter(falsy_without_context),
                 Stage::Index { .. } => None,
             })
             .collect()
@@ -421,6 +421,32 @@ impl Compiler {
             cons_array: a.cons_array,
         };
         Some(unwrap_block(node))
+    }
+}
+
+/// Whether a filter is false for an undefined item. jsonata-js filters an undefined value as
+/// a sequence holding undefined, and keeps that undefined where the filter is true without
+/// reading the item (`[true]`); this evaluator has no undefined inside sequences, so it takes
+/// only filters that read the item first: an index, a relative path, a comparison with one,
+/// `and` of such filters, `or` of two.
+fn falsy_without_context(n: &Node) -> bool {
+    let reads_item = |n: &Node| match &n.kind {
+        Kind::Path { steps, .. } => matches!(steps[0].kind, Kind::Name(_) | Kind::Context),
+        Kind::Context => true,
+        _ => false,
+    };
+    if !n.predicate.is_empty() || n.keep_array {
+        return false;
+    }
+    match &n.kind {
+        Kind::Num(_) => true,
+        Kind::Path { .. } | Kind::Context => reads_item(n),
+        Kind::Binary(Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, l, r) => {
+            reads_item(l) || reads_item(r)
+        }
+        Kind::Binary(Op::And, l, _) => falsy_without_context(l),
+        Kind::Binary(Op::Or, l, r) => falsy_without_context(l) && falsy_without_context(r),
+        _ => false,
     }
 }
 
