@@ -396,6 +396,8 @@ fn now_and_millis_on_the_fast_path_print_what_jlens_prints() {
 #[test]
 fn fast_path_regressions_agree_with_jlens() {
     let input = json!({"items": [{"name": "a", "price": 5}, {"name": "b", "price": 15.5}]});
+    let states: Value = serde_json::from_str(r#"{"big": 58908407122430785, "f": 2.0}"#).unwrap();
+    let bindings = Bindings::new().with("states", states);
     for text in [
         "[1..10][[1..8,8,1]]",
         "$split(\"a b\", 2e2)",
@@ -405,12 +407,14 @@ fn fast_path_regressions_agree_with_jlens() {
         "$string(0/0)",
         "$[][$h2&[e1]]",
         "$[][true]",
+        "$states",
+        "{'n': 58908407122430785, 'm': 1.0, 'k': -9007199254740993}",
     ] {
         let expr = Expression::compile(text).unwrap();
         // Fast or not (some are now left to jlens), the two agree.
         for input in [Some(&input), None] {
-            let ours = expr.evaluate_with(input, &Bindings::new(), &DET, &Limits::default());
-            let theirs = expr.evaluate_reference(input, &Bindings::new(), &DET, &Limits::default());
+            let ours = expr.evaluate_with(input, &bindings, &DET, &Limits::default());
+            let theirs = expr.evaluate_reference(input, &bindings, &DET, &Limits::default());
             match (&ours, &theirs) {
                 (Err(a), Err(b)) => assert_eq!(a.code, b.code, "{text}"),
                 _ => assert_eq!(ours, theirs, "{text}"),

@@ -205,7 +205,7 @@ impl<'a> V<'a> {
 
 fn copy_json(j: &Value) -> Value {
     match j {
-        Value::Number(n) if n.is_f64() => json_number(n.as_f64().unwrap_or(f64::NAN)),
+        Value::Number(n) if needs_copy(j) => json_number(n.as_f64().unwrap_or(f64::NAN)),
         Value::Array(a) if needs_copy(j) => Value::Array(a.iter().map(copy_json).collect()),
         Value::Object(m) if needs_copy(j) => {
             Value::Object(m.iter().map(|(k, v)| (k.clone(), copy_json(v))).collect())
@@ -214,11 +214,11 @@ fn copy_json(j: &Value) -> Value {
     }
 }
 
-/// Whether a JSON value holds an integral number stored as a float, which results print as
-/// an integer.
+/// Whether a JSON value holds a number that results print otherwise: an integral float (as
+/// an integer), or an integer beyond 2^53 (as the float JSONata's numbers make of it).
 fn needs_copy(j: &Value) -> bool {
     match j {
-        Value::Number(n) => n.as_f64().is_some_and(|f| n.is_f64() && integral(f)),
+        Value::Number(n) => n.as_f64().is_some_and(|f| n.is_f64() == integral(f)),
         Value::Array(a) => a.iter().any(needs_copy),
         Value::Object(m) => m.values().any(needs_copy),
         _ => false,
