@@ -120,6 +120,17 @@ fn output(status: &Status) -> Value {
     }
 }
 
+/// The error and cause of a failed execution.
+fn failure(status: &Status) -> (String, String) {
+    match status {
+        Status::Failed(d) => (
+            d.error.clone().unwrap_or_default(),
+            d.cause.clone().unwrap_or_default(),
+        ),
+        other => panic!("expected a failure, got {other:?}"),
+    }
+}
+
 fn types(history: &[HistoryEvent]) -> Vec<String> {
     history.iter().map(|e| e.type_name()).collect()
 }
@@ -230,16 +241,13 @@ fn reader_failures_are_item_reader_failed_and_can_be_caught() {
         "ReaderConfig": {"InputType": "JSON"},
         "Parameters": {"Bucket": "b", "Key": "obj.json"}}));
     let (status, history) = run(&def, json!({}), &mut s3);
-    match &status {
-        Status::Failed(d) => {
-            assert_eq!(d.error.as_deref(), Some("States.ItemReaderFailed"));
-            assert_eq!(
-                d.cause.as_deref(),
-                Some("Attempting to map over non-iterable node.")
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        failure(&status),
+        (
+            "States.ItemReaderFailed".to_string(),
+            "Attempting to map over non-iterable node.".to_string()
+        )
+    );
     assert_eq!(
         types(&history)[2..],
         [
@@ -275,13 +283,9 @@ fn reader_failures_are_item_reader_failed_and_can_be_caught() {
         "ReaderConfig": {"InputType": "PARQUET"},
         "Parameters": {"Bucket": "b", "Key": "x"}}));
     let (status, _) = run(&def, json!({}), &mut s3);
-    match &status {
-        Status::Failed(d) => {
-            assert_eq!(d.error.as_deref(), Some("States.ItemReaderFailed"));
-            assert!(d.cause.as_deref().unwrap().contains("PARQUET"), "{d:?}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let (error, cause) = failure(&status);
+    assert_eq!(error, "States.ItemReaderFailed");
+    assert!(cause.contains("PARQUET"), "{cause}");
 }
 
 #[test]
@@ -310,6 +314,7 @@ fn writer_map(bucket: &str) -> Value {
                               "Default": "Good"},
                     "Bad": {"Type": "Fail", "Error": "Odd", "Cause": "two is bad"},
                     "Good": {"Type": "Pass", "End": true}}},
+            "ItemsPath": "$.items",
             "ToleratedFailureCount": 1,
             "ResultWriter": {"Resource": "arn:aws:states:::s3:putObject",
                              "Parameters": {"Bucket": bucket, "Prefix.$": "$.prefix"}},
@@ -318,8 +323,7 @@ fn writer_map(bucket: &str) -> Value {
 
 #[test]
 fn results_are_written_to_s3_and_the_output_names_the_manifest() {
-    let mut def = writer_map("out");
-    def["States"]["Each"]["ItemsPath"] = json!("$.items");
+    let def = writer_map("out");
     let mut s3 = Bucket::default();
     let (status, history) = run(&def, json!({"prefix": "runs", "items": [1, 2, 3]}), &mut s3);
     let out = output(&status);
@@ -389,19 +393,15 @@ fn results_are_written_to_s3_and_the_output_names_the_manifest() {
 
 #[test]
 fn a_failed_write_is_result_writer_failed() {
-    let mut def = writer_map("read-only");
-    def["States"]["Each"]["ItemsPath"] = json!("$.items");
+    let def = writer_map("read-only");
     let mut s3 = Bucket::default();
     let (status, history) = run(&def, json!({"prefix": "p", "items": [1]}), &mut s3);
-    match &status {
-        Status::Failed(d) => {
-            assert_eq!(d.error.as_deref(), Some("States.ResultWriterFailed"));
-            assert_eq!(
-                d.cause.as_deref(),
-                Some("S3.AccessDeniedException: Access Denied")
-            );
-        }
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(
+        failure(&status),
+        (
+            "States.ResultWriterFailed".to_string(),
+            "S3.AccessDeniedException: Access Denied".to_string()
+        )
+    );
     assert!(types(&history).contains(&"MapRunFailed".to_string()));
 }
