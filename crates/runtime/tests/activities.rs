@@ -498,24 +498,28 @@ async fn a_workers_start_shares_the_commit_of_its_answer_or_is_committed_soon_af
     assert_eq!(types(&history(&*store, &slow)), want);
 }
 
-#[test]
-fn a_start_flushed_before_a_clean_stop_keeps_the_task_with_its_worker() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("db");
+/// In a first process: starts an execution of a one-activity machine named
+/// `name`, lets a worker take its task, optionally flushes the held start, and
+/// stops without waiting. Returns the activity, the execution and the token.
+fn take_a_task_then_stop(
+    path: &std::path::Path,
+    name: &str,
+    flush: bool,
+) -> (String, String, String) {
     let first = tokio_runtime();
-    let (act, exec, token) = first.block_on(async {
-        let store = open(&path);
+    let taken = first.block_on(async {
+        let store = open(path);
         let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
         rt.start().await.unwrap();
-        let act = activity(&*store, "kept");
+        let act = activity(&*store, name);
         let sm = create(
             &*store,
-            "kept",
+            name,
             MachineType::Standard,
             &activity_def(&act, ""),
         );
         let exec = rt
-            .start_execution(start_req(&sm, Some("kept"), "{}"))
+            .start_execution(start_req(&sm, Some(name), "{}"))
             .await
             .unwrap()
             .execution_arn;
@@ -524,10 +528,20 @@ fn a_start_flushed_before_a_clean_stop_keeps_the_task_with_its_worker() {
             .await
             .unwrap()
             .unwrap();
-        rt.flush_held().await;
+        if flush {
+            rt.flush_held().await;
+        }
         (act, exec, task.task_token)
     });
     first.shutdown_timeout(Duration::from_secs(0));
+    taken
+}
+
+#[test]
+fn a_start_flushed_before_a_clean_stop_keeps_the_task_with_its_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let (act, exec, token) = take_a_task_then_stop(&path, "kept", true);
     tokio_runtime().block_on(async {
         let store = open(&path);
         assert_eq!(details(&*store, &exec, "ActivityStarted").len(), 1);
@@ -547,32 +561,8 @@ fn a_start_flushed_before_a_clean_stop_keeps_the_task_with_its_worker() {
 fn a_start_lost_in_a_crash_offers_the_task_again_and_the_first_token_still_answers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
-    let first = tokio_runtime();
-    let (act, exec, token) = first.block_on(async {
-        let store = open(&path);
-        let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
-        rt.start().await.unwrap();
-        let act = activity(&*store, "lost");
-        let sm = create(
-            &*store,
-            "lost",
-            MachineType::Standard,
-            &activity_def(&act, ""),
-        );
-        let exec = rt
-            .start_execution(start_req(&sm, Some("lost"), r#"{"n":1}"#))
-            .await
-            .unwrap()
-            .execution_arn;
-        let task = rt
-            .get_activity_task(&act, Some("first".into()), T)
-            .await
-            .unwrap()
-            .unwrap();
-        (act, exec, task.task_token)
-    });
     // The process ends before the start was committed.
-    first.shutdown_timeout(Duration::from_secs(0));
+    let (act, exec, token) = take_a_task_then_stop(&path, "lost", false);
     tokio_runtime().block_on(async {
         let store = open(&path);
         assert!(details(&*store, &exec, "ActivityStarted").is_empty());
