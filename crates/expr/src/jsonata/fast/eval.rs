@@ -1811,28 +1811,11 @@ fn write_json(v: &V<'_>, out: &mut String) {
         V::Num(n) => write_number(*n, out),
         V::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         V::Null => out.push_str("null"),
-        V::Arr(a) => {
-            out.push('[');
-            for (i, item) in a.items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json(item, out);
-            }
-            out.push(']');
-        }
-        V::Obj(o) => {
-            out.push('{');
-            for (i, (k, item)) in o.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(k, out);
-                out.push(':');
-                write_json(item, out);
-            }
-            out.push('}');
-        }
+        V::Arr(a) => write_list(out, '[', ']', a.items.iter(), write_json),
+        V::Obj(o) => write_list(out, '{', '}', o.iter(), |(k, item), out| {
+            write_member(k, out);
+            write_json(item, out);
+        }),
     }
 }
 
@@ -1842,29 +1825,36 @@ fn write_json_value(j: &Value, out: &mut String) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => write_number(n.as_f64().unwrap_or(f64::NAN), out),
         Value::String(s) => write_json_string(s, out),
-        Value::Array(a) => {
-            out.push('[');
-            for (i, item) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_value(item, out);
-            }
-            out.push(']');
-        }
-        Value::Object(m) => {
-            out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_json_string(k, out);
-                out.push(':');
-                write_json_value(item, out);
-            }
-            out.push('}');
-        }
+        Value::Array(a) => write_list(out, '[', ']', a.iter(), write_json_value),
+        Value::Object(m) => write_list(out, '{', '}', m.iter(), |(k, item), out| {
+            write_member(k, out);
+            write_json_value(item, out);
+        }),
     }
+}
+
+/// `open item, item, … close`, each item written by `each`.
+fn write_list<T>(
+    out: &mut String,
+    open: char,
+    close: char,
+    items: impl Iterator<Item = T>,
+    mut each: impl FnMut(T, &mut String),
+) {
+    out.push(open);
+    for (i, item) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        each(item, out);
+    }
+    out.push(close);
+}
+
+/// An object member's key and colon.
+fn write_member(key: &str, out: &mut String) {
+    write_json_string(key, out);
+    out.push(':');
 }
 
 fn write_number(n: f64, out: &mut String) {
