@@ -69,8 +69,13 @@ pub(crate) async fn redrive(
     }
     let running =
         || Error::ExecutionNotRedrivable("Execution is RUNNING and cannot be redriven".into());
-    if inner.actor(arn).is_some() {
-        return Err(running());
+    if let Some(actor) = inner.actor(arn) {
+        // The transition that ended it may still await its commit's answer (readers
+        // see a commit a moment before it is durable): wait for it, then look again.
+        drop(actor.state.lock().await);
+        if inner.actor(arn).is_some() {
+            return Err(running());
+        }
     }
     let owned = arn.to_string();
     let e = match inner.store(move |s| s.describe_execution(&owned)).await {
