@@ -70,8 +70,8 @@ pub(crate) async fn redrive(
     let running =
         || Error::ExecutionNotRedrivable("Execution is RUNNING and cannot be redriven".into());
     if let Some(actor) = inner.actor(arn) {
-        // The transition that ended it may still await its commit's answer (readers
-        // see a commit a moment before it is durable): wait for it, then look again.
+        // The transition that ended it is visible to readers as soon as it commits,
+        // before its actor retires: wait for that transition, then look again.
         drop(actor.state.lock().await);
         if inner.actor(arn).is_some() {
             return Err(running());
