@@ -104,6 +104,21 @@ impl SqliteStore {
             "PRAGMA cache_size=-{WRITER_CACHE_KIB}; PRAGMA wal_autocheckpoint={MAX_WAL_FRAMES};"
         ))?;
 
+        // Durable commits: the syncer thread fsyncs the WAL after each COMMIT
+        // (`writer.rs`), so the connection itself skips that fsync. NORMAL still
+        // syncs around checkpoints, which keeps the file consistent.
+        let wal = match options.synchronous {
+            Synchronous::Full => {
+                conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+                let mut wal_path = path.clone().into_os_string();
+                wal_path.push("-wal");
+                let wal = std::fs::File::open(&wal_path).map_err(|e| {
+                    Error::Io(format!("cannot open the WAL '{}': {e}", wal_path.display()))
+                })?;
+                Some(wal)
+            }
+            Synchronous::Normal => None,
+        };
         // A bounded queue applies back-pressure instead of buffering without limit.
         let (sender, rx) = mpsc::sync_channel(options.max_group * 4);
         let counters = Arc::new(Counters::default());
@@ -111,7 +126,9 @@ impl SqliteStore {
         let max_group = options.max_group.max(1);
         let handle = std::thread::Builder::new()
             .name("store-writer".into())
-            .spawn(move || writer::run(conn, rx, max_group, thread_counters, CHECKPOINT_EVERY))?;
+            .spawn(move || {
+                writer::run(conn, rx, max_group, thread_counters, CHECKPOINT_EVERY, wal)
+            })?;
         Ok(SqliteStore {
             path,
             options,

@@ -4,17 +4,26 @@
 //! a hundred, so every write goes through this thread: it takes the first queued
 //! request, drains whatever else is queued (up to a cap), runs each in its own
 //! SAVEPOINT inside one `BEGIN IMMEDIATE … COMMIT`, and answers every request only
-//! after the COMMIT returned. A request that fails rolls back to its savepoint and
+//! after the group is durable. A request that fails rolls back to its savepoint and
 //! leaves the others of its group alone.
 //!
-//! Policy for a failed fsync (PostgreSQL's "fsyncgate" lesson): after a COMMIT fails
-//! with an I/O error, the writer refuses every later request with `Error::Io`; the
-//! process must restart and recover from what is on disk.
+//! Durable commits are pipelined: the connection commits without an fsync
+//! (`synchronous=NORMAL`, which keeps the file consistent, not durable) and hands
+//! the group to the syncer thread, which fsyncs the WAL once for every group
+//! committed meanwhile and only then answers their requests. The writer runs the
+//! next group while the disk flushes the last one. A reader may see a commit a few
+//! milliseconds before it is durable; nothing acts on it before then, because every
+//! caller acts on its answer.
+//!
+//! Policy for a failed fsync (PostgreSQL's "fsyncgate" lesson): after a COMMIT or
+//! an fsync fails with an I/O error, the writer refuses every later request with
+//! `Error::Io`; the process must restart and recover from what is on disk.
 
+use std::fs::File;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
@@ -115,16 +124,29 @@ impl Counters {
     }
 }
 
-/// The writer thread's body.
+/// Why writes are refused, once a commit or an fsync failed.
+type Poison = Arc<OnceLock<String>>;
+
+/// The writer thread's body. With `wal` (durable mode), groups are answered by a
+/// syncer thread after it fsynced that file; without, as soon as they commit.
 pub(crate) fn run(
     conn: Connection,
     rx: Receiver<Message>,
     max_group: usize,
     counters: Arc<Counters>,
     checkpoint_every: Duration,
+    wal: Option<File>,
 ) {
+    let poisoned: Poison = Arc::default();
+    let syncer = match wal.map(|wal| start_syncer(wal, Arc::clone(&poisoned))) {
+        Some(Ok(syncer)) => Some(syncer),
+        Some(Err(e)) => {
+            let _ = poisoned.set(format!("cannot start the syncer thread: {e}"));
+            None
+        }
+        None => None,
+    };
     let mut last_checkpoint = Instant::now();
-    let mut poisoned: Option<String> = None;
     let mut stopping = false;
     while !stopping {
         let first = match rx.recv() {
@@ -146,10 +168,8 @@ pub(crate) fn run(
         counters
             .requests
             .fetch_add(group.len() as u64, Ordering::Relaxed);
-        if let Some(reason) = &poisoned {
-            for job in group {
-                job.finish(Err(Error::Io(reason.clone())));
-            }
+        if let Some(reason) = poisoned.get() {
+            finish_all(group, &Err(Error::Io(reason.clone())));
             continue;
         }
         if let Err(raw) = commit_group(&conn, &mut group) {
@@ -158,16 +178,19 @@ pub(crate) fn run(
             if matches!(&raw, rusqlite::Error::SqliteFailure(f, _)
                 if f.code == rusqlite::ErrorCode::SystemIoFailure)
             {
-                poisoned = Some(format!("an earlier commit failed, writes refused: {raw}"));
+                let _ = poisoned.set(format!("an earlier commit failed, writes refused: {raw}"));
             }
-            let e = Error::from(raw);
-            for job in group {
-                job.finish(Err(e.clone()));
-            }
+            finish_all(group, &Err(Error::from(raw)));
             continue;
         }
-        for job in group {
-            job.finish(Ok(()));
+        match &syncer {
+            // The syncer outlives every send: it ends when this sender is dropped.
+            Some((to_syncer, _)) => {
+                if let Err(std::sync::mpsc::SendError(group)) = to_syncer.send(group) {
+                    finish_all(group, &Err(Error::Closed));
+                }
+            }
+            None => finish_all(group, &Ok(())),
         }
         if last_checkpoint.elapsed() >= checkpoint_every {
             // Between groups no write is in progress, so the checkpoint copies
@@ -179,7 +202,48 @@ pub(crate) fn run(
             }
         }
     }
+    // Every committed group is answered before the connection closes.
+    if let Some((to_syncer, handle)) = syncer {
+        drop(to_syncer);
+        let _ = handle.join();
+    }
     // Dropping `conn` closes it; the last connection to close checkpoints the WAL.
+}
+
+fn finish_all(group: Vec<Box<dyn Job>>, outcome: &Result<()>) {
+    for job in group {
+        job.finish(outcome.clone());
+    }
+}
+
+type Syncer = (Sender<Vec<Box<dyn Job>>>, std::thread::JoinHandle<()>);
+
+fn start_syncer(wal: File, poisoned: Poison) -> std::io::Result<Syncer> {
+    let (tx, rx) = channel::<Vec<Box<dyn Job>>>();
+    let handle = std::thread::Builder::new()
+        .name("store-syncer".into())
+        .spawn(move || sync_loop(&wal, &rx, &poisoned))?;
+    Ok((tx, handle))
+}
+
+/// Answers committed groups once the WAL holding them is on disk: one fsync for
+/// every group that committed while the previous fsync ran.
+fn sync_loop(wal: &File, rx: &Receiver<Vec<Box<dyn Job>>>, poisoned: &Poison) {
+    while let Ok(first) = rx.recv() {
+        let mut groups = vec![first];
+        groups.extend(rx.try_iter());
+        let outcome = match poisoned.get() {
+            Some(reason) => Err(Error::Io(reason.clone())),
+            None => wal.sync_data().map_err(|e| {
+                let reason = format!("an fsync of the WAL failed, writes refused: {e}");
+                let _ = poisoned.set(reason.clone());
+                Error::Io(reason)
+            }),
+        };
+        for group in groups {
+            finish_all(group, &outcome);
+        }
+    }
 }
 
 /// Runs a group in one transaction; `Err` if the transaction itself failed.
