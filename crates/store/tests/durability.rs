@@ -283,3 +283,80 @@ fn a_writer_that_never_pauses_still_checkpoints_and_starts_the_wal_over() {
         assert_whole(&s, arn);
     }
 }
+
+const EIO_CHILD_ENV: &str = "STEPWISE_STORE_EIO_DB";
+
+/// The child side of the fsync-failure test: commits one transition at a time and
+/// prints `ACK <version>` or `ERR <error>` for each. A no-op unless run by the parent.
+#[test]
+fn fsync_failure_child() {
+    let Ok(path) = std::env::var(EIO_CHILD_ENV) else {
+        return;
+    };
+    let s = SqliteStore::open(&path).unwrap();
+    s.create_state_machine(machine("m", 1)).unwrap();
+    start(&s, "m", "e", 1);
+    let arn = execution_arn("m", "e");
+    let mut v = s.execution_state(&arn).unwrap().version;
+    for _ in 0..12 {
+        match s.commit(vec![step(&arn, v)]) {
+            Ok(out) => {
+                assert_eq!(out, vec![CommitOutcome::Committed { version: v + 1 }]);
+                v += 1;
+                println!("ACK {v}");
+            }
+            Err(e) => println!("ERR {e:?}"),
+        }
+    }
+}
+
+/// The fsyncgate policy with pipelined commits: the syncer's fdatasync of the WAL
+/// fails once (EIO injected by strace), the commit waiting on it is not
+/// acknowledged, and every later write is refused even though later fsyncs would
+/// succeed. Needs strace (`scripts/test` installs it).
+#[test]
+fn a_failed_fsync_is_never_acknowledged_and_refuses_later_writes() {
+    let (_dir, path) = temp_db();
+    let exe = std::env::current_exe().unwrap();
+    // SQLite itself syncs with fsync; fdatasync is only the syncer's, one per
+    // commit here (creating the machine, starting the execution, then the steps):
+    // the fourth fails.
+    let out = Command::new("strace")
+        .args(["-f", "-qq", "-o", "/dev/null", "-e", "trace=fdatasync"])
+        .args(["-e", "inject=fdatasync:error=EIO:when=4"])
+        .arg(&exe)
+        .args([
+            "--exact",
+            "fsync_failure_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(EIO_CHILD_ENV, &path)
+        .output()
+        .expect("strace is needed for this test (apt-get install strace)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // libtest prints its "test … " prefix on the first line.
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.find("ACK ").or_else(|| l.find("ERR ")).map(|at| &l[at..]))
+        .collect();
+    assert_eq!(lines.len(), 12, "child output:\n{stdout}");
+    let first_err = lines
+        .iter()
+        .position(|l| l.starts_with("ERR"))
+        .unwrap_or_else(|| panic!("no commit failed:\n{stdout}"));
+    assert!(first_err >= 1, "the first commits succeed:\n{stdout}");
+    for line in &lines[first_err..] {
+        assert!(
+            line.starts_with("ERR Io(") && line.contains("fsync"),
+            "after a failed fsync every write is refused as an I/O error:\n{stdout}"
+        );
+    }
+    // What was acknowledged is in the file; the restarted store accepts writes.
+    let s = SqliteStore::open(&path).unwrap();
+    s.integrity_check().unwrap();
+    let arn = execution_arn("m", "e");
+    let v = assert_whole(&s, &arn);
+    assert!(v > first_err as i64, "stored version {v} < acknowledged");
+    s.commit(vec![step(&arn, v)]).unwrap();
+}
