@@ -447,6 +447,7 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
     let arn = arn.to_string();
     tokio::spawn(async move {
         let task = req.task;
+        let resource = req.resource.clone();
         let inputs = match cancelled {
             None => crate::nested::run(&inner, &arn, &req).await,
             Some(cancelled) => {
@@ -464,10 +465,35 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
                 }
             }
         };
+        let stops_child = nested && crate::nested::stops_with_parent(&resource);
         for input in inputs {
-            if let Err(e) = deliver(&inner, &arn, input).await {
-                eprintln!("stepwise runtime: result of task {task} of {arn}: {e}");
-                return;
+            // A `.sync` child whose parent ended while it was being started has
+            // no parent task left to stop it: stop it here.
+            let orphan = match &input {
+                Input::TaskSubmitted { output, .. } if stops_child => output
+                    .get("ExecutionArn")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                _ => None,
+            };
+            match deliver(&inner, &arn, input).await {
+                Ok(Applied::NotRunning) => {
+                    if let Some(child) = orphan {
+                        let stop = Input::Stop {
+                            error: None,
+                            cause: None,
+                        };
+                        if let Err(e) = deliver(&inner, &child, stop).await {
+                            eprintln!("stepwise runtime: stopping {child}, child of {arn}: {e}");
+                        }
+                    }
+                    return;
+                }
+                Ok(Applied::Done { .. }) => {}
+                Err(e) => {
+                    eprintln!("stepwise runtime: result of task {task} of {arn}: {e}");
+                    return;
+                }
             }
         }
     });

@@ -588,3 +588,38 @@ fn a_start_lost_in_a_crash_offers_the_task_again_and_the_first_token_still_answe
         assert_eq!(rt.stats().replay_mismatches, 0);
     });
 }
+
+/// A parent stopped the moment its `.sync` child exists (the child's start is
+/// committed, the parent has not yet recorded it) still aborts the child.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_stopped_while_its_sync_child_starts_aborts_the_child() {
+    let (_dir, store, rt) = setup().await;
+    let act = activity(&*store, "never-answered");
+    let child = create(
+        &*store,
+        "waits",
+        MachineType::Standard,
+        &activity_def(&act, ""),
+    );
+    let parent_def = format!(
+        r#"{{"StartAt":"Run","States":{{"Run":{{"Type":"Task",
+          "Resource":"arn:aws:states:::states:startExecution.sync:2",
+          "Parameters":{{"StateMachineArn":"{child}","Name":"c"}},"End":true}}}}}}"#
+    );
+    let parent_sm = create(&*store, "parent", MachineType::Standard, &parent_def);
+    let child_arn = child.replace(":stateMachine:", ":execution:") + ":c";
+    let parent = rt
+        .start_execution(start_req(&parent_sm, Some("p"), "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    let deadline = Instant::now() + T;
+    while store.describe_execution(&child_arn).is_err() {
+        assert!(Instant::now() < deadline, "the child never started");
+        tokio::task::yield_now().await;
+    }
+    rt.stop_execution(&parent, None, None).await.unwrap();
+    rt.wait_until_done(&child_arn, T).await.unwrap();
+    let e = store.describe_execution(&child_arn).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Aborted, "{e:?}");
+}
