@@ -443,11 +443,11 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
     let nested = real && crate::nested::handles(&req.resource);
     // A nested child is stopped through its inbox instead (`forget_task`).
     let cancelled = (!nested).then(|| inner.in_flight.register(arn, req.task));
+    let stops_child = nested && crate::nested::stops_with_parent(&req.resource);
     let inner = Arc::clone(inner);
     let arn = arn.to_string();
     tokio::spawn(async move {
         let task = req.task;
-        let resource = req.resource.clone();
         let inputs = match cancelled {
             None => crate::nested::run(&inner, &arn, &req).await,
             Some(cancelled) => {
@@ -465,7 +465,6 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
                 }
             }
         };
-        let stops_child = nested && crate::nested::stops_with_parent(&resource);
         for input in inputs {
             // A `.sync` child whose parent ended while it was being started has
             // no parent task left to stop it: stop it here.
