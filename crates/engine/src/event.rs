@@ -292,17 +292,34 @@ impl HistoryEvent {
             "previousEventId".into(),
             Value::from(self.previous_event_id),
         );
-        if let Some((key, mut details)) = self.details_json() {
-            if let (Some(text), Value::Object(d)) = (&self.verbatim, &mut details) {
-                for field in ["input", "output", "parameters"] {
-                    if let Some(slot) = d.get_mut(field) {
-                        *slot = Value::String(text.to_string());
-                    }
-                }
-            }
+        if let Some((key, details)) = self.details() {
             m.insert(key.to_string(), details);
         }
         Value::Object(m)
+    }
+
+    /// The JSON text of the event's details member alone, `{"<kind>EventDetails":
+    /// {...}}` or `{}`: what a store keeps beside the id, type and timestamp.
+    pub fn details_text(&self) -> String {
+        let mut m = Map::new();
+        if let Some((key, details)) = self.details() {
+            m.insert(key.to_string(), details);
+        }
+        payload_text(&Value::Object(m))
+    }
+
+    /// The details member, with a verbatim payload text in place of the
+    /// re-serialised one.
+    fn details(&self) -> Option<(&'static str, Value)> {
+        let (key, mut details) = self.details_json()?;
+        if let (Some(text), Value::Object(d)) = (&self.verbatim, &mut details) {
+            for field in ["input", "output", "parameters"] {
+                if let Some(slot) = d.get_mut(field) {
+                    *slot = Value::String(text.to_string());
+                }
+            }
+        }
+        Some((key, details))
     }
 
     fn details_json(&self) -> Option<(&'static str, Value)> {

@@ -458,20 +458,12 @@ impl EventRow {
     /// The stored row of an engine event: its AWS JSON form minus the columns kept
     /// separately.
     pub fn from_event(event: &engine::HistoryEvent) -> Self {
-        let mut json = event.to_json();
-        let mut details = serde_json::Map::new();
-        if let Some(m) = json.as_object_mut() {
-            for key in ["timestamp", "type", "id", "previousEventId"] {
-                m.remove(key);
-            }
-            details = std::mem::take(m);
-        }
         EventRow {
             id: event.id as i64,
             previous_id: event.previous_event_id as i64,
             event_type: event.type_name(),
             timestamp: event.timestamp,
-            details: serde_json::Value::Object(details).to_string(),
+            details: event.details_text(),
         }
     }
 

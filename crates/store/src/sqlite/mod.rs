@@ -10,6 +10,7 @@ mod executions;
 mod history;
 mod impl_store;
 mod machines;
+mod pcache;
 mod queues;
 mod writer;
 
@@ -85,6 +86,7 @@ impl SqliteStore {
 
     /// Opens the database at `path`, migrating its schema to the newest version.
     pub fn open_with(path: impl AsRef<Path>, options: SqliteOptions) -> Result<Self> {
+        pcache::install();
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
@@ -142,6 +144,18 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Whether SQLite runs with the store's page cache (`pcache.rs`): true
+    /// unless something in the process opened a database before the first store.
+    pub fn page_cache_installed() -> bool {
+        pcache::install()
+    }
+
+    /// Pages SQLite swapped through its temporary page number in this process
+    /// (each re-keyed by the store's page cache).
+    pub fn page_cache_temporary_moves() -> u64 {
+        pcache::temporary_moves()
     }
 
     /// The group-commit counters so far.
