@@ -121,6 +121,78 @@ fn a_failing_request_in_a_group_leaves_the_others_committed() {
 }
 
 #[test]
+fn a_request_that_fails_after_writing_leaves_no_row_and_its_group_commits() {
+    let (_dir, path) = temp_db();
+    let s = Arc::new(SqliteStore::open(&path).unwrap());
+    s.create_state_machine(machine("m", 1)).unwrap();
+    let producers = 12;
+    let rounds = 30;
+    let arns: Vec<String> = (0..producers)
+        .map(|p| start(&*s, "m", &format!("e{p}"), p))
+        .collect();
+    // Every other transition re-issues a token the producer already holds: its
+    // events, timer and snapshot are written before the token's INSERT fails.
+    let handles: Vec<_> = arns
+        .iter()
+        .cloned()
+        .map(|arn| {
+            let s = Arc::clone(&s);
+            std::thread::spawn(move || {
+                let mut version = 1;
+                let mut refused = 0;
+                for round in 0..rounds {
+                    let mut t = step(&arn, version);
+                    let token = if round % 2 == 1 {
+                        format!("{arn}/first")
+                    } else {
+                        format!("{arn}/{round}")
+                    };
+                    t.tokens_add.push(NewTaskToken { token, task_id: 1 });
+                    match s.commit(vec![t]) {
+                        Ok(out) => {
+                            assert_eq!(
+                                out,
+                                vec![CommitOutcome::Committed {
+                                    version: version + 1
+                                }]
+                            );
+                            version += 1;
+                        }
+                        Err(Error::AlreadyExists { .. }) => refused += 1,
+                        Err(e) => panic!("{e}"),
+                    }
+                    if round == 0 {
+                        // The token the odd rounds repeat.
+                        let mut t = step(&arn, version);
+                        t.tokens_add.push(NewTaskToken {
+                            token: format!("{arn}/first"),
+                            task_id: 2,
+                        });
+                        s.commit(vec![t]).unwrap();
+                        version += 1;
+                    }
+                }
+                (version, refused)
+            })
+        })
+        .collect();
+    for (arn, handle) in arns.iter().zip(handles) {
+        let (version, refused) = handle.join().unwrap();
+        assert_eq!(refused, rounds / 2, "{arn}");
+        // Whole transitions only: no event, snapshot or timer of a refused one.
+        assert_eq!(assert_whole(&s, arn), version);
+    }
+    let timers = s.due_timers(i64::MAX, 100_000).unwrap();
+    let committed_steps = (producers as usize) * (rounds as usize / 2 + 1);
+    assert_eq!(timers.len(), committed_steps);
+    let stats = s.writer_stats();
+    eprintln!(
+        "{} requests in {} transactions",
+        stats.requests, stats.groups
+    );
+}
+
+#[test]
 fn data_survives_a_store_that_never_shut_down() {
     let (_dir, path) = temp_db();
     let arn = {

@@ -37,7 +37,7 @@ impl Store for SqliteStore {
         now: i64,
     ) -> Result<StateMachineVersion> {
         let arn = state_machine_arn.to_string();
-        self.write(move |c| machines::publish_version(c, &arn, description, now))
+        self.write(move |c| machines::publish_version(c, &arn, description.clone(), now))
     }
 
     fn describe_version(
@@ -78,7 +78,13 @@ impl Store for SqliteStore {
     ) -> Result<Alias> {
         let arn = arn.to_string();
         self.write(move |c| {
-            machines::update_alias(c, &arn, routing_configuration, description, now)
+            machines::update_alias(
+                c,
+                &arn,
+                routing_configuration.clone(),
+                description.clone(),
+                now,
+            )
         })
     }
 

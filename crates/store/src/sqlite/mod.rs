@@ -197,7 +197,7 @@ impl SqliteStore {
     pub(crate) fn write<R, F>(&self, work: F) -> Result<R>
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+        F: FnMut(&Connection) -> Result<R> + Send + 'static,
     {
         let (reply, answer) = mpsc::sync_channel(1);
         self.write_then(
@@ -215,7 +215,7 @@ impl SqliteStore {
     pub(crate) fn write_then<R, F>(&self, work: F, done: writer::Reply<R>)
     where
         R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+        F: FnMut(&Connection) -> Result<R> + Send + 'static,
     {
         let job = Box::new(ClosureJob::new(work, done));
         if let Err(mpsc::SendError(Message::Job(job))) = self.sender.send(Message::Job(job)) {

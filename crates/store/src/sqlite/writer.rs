@@ -2,10 +2,13 @@
 //!
 //! SQLite allows one writer at a time and an fsync costs the same for one row as for
 //! a hundred, so every write goes through this thread: it takes the first queued
-//! request, drains whatever else is queued (up to a cap), runs each in its own
-//! SAVEPOINT inside one `BEGIN IMMEDIATE … COMMIT`, and answers every request only
-//! after the group is durable. A request that fails rolls back to its savepoint and
-//! leaves the others of its group alone.
+//! request, drains whatever else is queued (up to a cap), runs them all inside one
+//! `BEGIN IMMEDIATE … COMMIT`, and answers every request only after the group is
+//! durable. A request that fails must leave the others of its group alone: the
+//! group is then rolled back and run again with each request in its own
+//! SAVEPOINT, the failing one rolled back to it. Requests rarely fail, and a
+//! savepoint costs every page the group touches twice a copy, so the group runs
+//! without them first.
 //!
 //! Durable commits are pipelined: the connection commits without an fsync
 //! (`synchronous=NORMAL`, which keeps the file consistent, not durable) and hands
@@ -33,6 +36,7 @@ use crate::{Error, Result};
 /// A write request, type-erased so one channel carries every kind of write.
 pub(crate) trait Job: Send {
     /// Runs the request's statements; false if it failed (its savepoint is undone).
+    /// May run more than once (after a rollback): the last run's result counts.
     fn run(&mut self, conn: &Connection) -> bool;
     /// Answers the caller once the group's outcome is known.
     fn finish(self: Box<Self>, commit: Result<()>);
@@ -50,7 +54,7 @@ pub(crate) type Reply<R> = Box<dyn FnOnce(Result<R>) + Send>;
 
 /// A job built from a closure; its result is handed to `reply`.
 pub(crate) struct ClosureJob<R, F> {
-    work: Option<F>,
+    work: F,
     result: Option<Result<R>>,
     reply: Reply<R>,
 }
@@ -58,11 +62,11 @@ pub(crate) struct ClosureJob<R, F> {
 impl<R, F> ClosureJob<R, F>
 where
     R: Send + 'static,
-    F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    F: FnMut(&Connection) -> Result<R> + Send + 'static,
 {
     pub(crate) fn new(work: F, reply: Reply<R>) -> Self {
         ClosureJob {
-            work: Some(work),
+            work,
             result: None,
             reply,
         }
@@ -72,14 +76,11 @@ where
 impl<R, F> Job for ClosureJob<R, F>
 where
     R: Send + 'static,
-    F: FnOnce(&Connection) -> Result<R> + Send + 'static,
+    F: FnMut(&Connection) -> Result<R> + Send + 'static,
 {
     fn run(&mut self, conn: &Connection) -> bool {
-        let Some(work) = self.work.take() else {
-            return false;
-        };
         // A panicking request must not take the writer (and every later write) down.
-        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
+        let result = catch_unwind(AssertUnwindSafe(|| (self.work)(conn)))
             .unwrap_or_else(|_| Err(Error::Database("write request panicked".into())));
         let ok = result.is_ok();
         self.result = Some(result);
@@ -247,19 +248,21 @@ fn sync_loop(wal: &File, rx: &Receiver<Vec<Box<dyn Job>>>, poisoned: &Poison) {
 }
 
 /// Runs a group in one transaction; `Err` if the transaction itself failed.
-/// A group of one needs no savepoint: its failure rolls the transaction back.
 fn commit_group(
     conn: &Connection,
     group: &mut [Box<dyn Job>],
 ) -> std::result::Result<(), rusqlite::Error> {
-    conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
     let outcome = (|| {
-        if let [job] = group {
-            if !job.run(conn) {
-                conn.prepare_cached("ROLLBACK")?.execute([])?;
+        conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
+        // A request that failed may have written part of its rows: undo the
+        // group and run it again with savepoints. A group of one needs none
+        // (its failure rolls the transaction back).
+        if !group.iter_mut().all(|job| job.run(conn)) {
+            conn.prepare_cached("ROLLBACK")?.execute([])?;
+            if group.len() == 1 {
                 return Ok(());
             }
-        } else {
+            conn.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
             let mut savepoint = conn.prepare_cached("SAVEPOINT request")?;
             let mut release = conn.prepare_cached("RELEASE request")?;
             let mut undo = conn.prepare_cached("ROLLBACK TO request")?;
