@@ -43,6 +43,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "drop task token index",
         sql: include_str!("../migrations/sqlite/0005_drop_token_index.sql"),
     },
+    Migration {
+        version: 6,
+        name: "transitions",
+        sql: include_str!("../migrations/sqlite/0006_transitions.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

@@ -18,11 +18,11 @@ pub(crate) fn apply_batch(conn: &Connection, batch: &[Transition]) -> Result<Vec
 /// Applies one transition if the execution's version is `t.expected_version`.
 pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> {
     let arn = t.execution_arn.as_str();
-    let current: Option<(i64, i64)> = conn
-        .prepare_cached("SELECT version, next_event_id FROM executions WHERE arn = ?1")?
-        .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?)))
+    let current: Option<(i64, i64, i64)> = conn
+        .prepare_cached("SELECT version, next_event_id, id FROM executions WHERE arn = ?1")?
+        .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((version, next_event_id)) = current else {
+    let Some((version, next_event_id, execution_id)) = current else {
         return Ok(CommitOutcome::NotFound);
     };
     if version != t.expected_version {
@@ -63,50 +63,54 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
             end.stopped_at
         ])?;
     }
-    for chunk in t.events.chunks(EVENTS_PER_INSERT) {
-        insert_events(conn, arn, chunk)?;
-    }
-    if let Some(entry) = &t.journal {
-        conn.prepare_cached(
-            "INSERT INTO journal (execution_arn, version, entry) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![arn, version + 1, entry])?;
-    }
+    let first_event = t.events.first().map_or(next_event_id, |e| e.id);
+    let events = if t.events.is_empty() {
+        None
+    } else {
+        Some(encode_events(&t.events)?)
+    };
+    conn.prepare_cached(
+        "INSERT INTO transitions (execution_id, version, first_event, events, journal) \
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        execution_id,
+        version + 1,
+        first_event,
+        events,
+        t.journal
+    ])?;
     write_side_rows(conn, t)?;
     Ok(CommitOutcome::Committed {
         version: version + 1,
     })
 }
 
-/// History rows written by one INSERT statement (a transition usually records
-/// several events: one statement each would cost a VM run each).
-const EVENTS_PER_INSERT: usize = 16;
-
-/// Inserts `events` of execution `arn` with one statement.
-fn insert_events(conn: &Connection, arn: &str, events: &[crate::model::EventRow]) -> Result<()> {
-    let mut sql = String::from(
-        "INSERT INTO history (execution_arn, event_id, type, timestamp, previous_id, details) VALUES ",
-    );
-    for i in 0..events.len() {
+/// The `events` column of a transition: a JSON array of its events, each
+/// `details` text embedded as it is (checked to be one JSON value).
+pub(crate) fn encode_events(events: &[crate::model::EventRow]) -> Result<String> {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(events.iter().map(|e| e.details.len() + 96).sum());
+    out.push('[');
+    for (i, e) in events.iter().enumerate() {
         if i > 0 {
-            sql.push(',');
+            out.push(',');
         }
-        sql.push_str("(?,?,?,?,?,?)");
+        let event_type =
+            serde_json::to_string(&e.event_type).unwrap_or_else(|_| "\"\"".to_string());
+        let details: &serde_json::value::RawValue = serde_json::from_str(&e.details)
+            .map_err(|err| Error::Invalid(format!("details of event {}: {err}", e.id)))?;
+        let _ = write!(
+            out,
+            r#"{{"id":{},"type":{event_type},"timestamp":{},"previous_id":{},"details":{}}}"#,
+            e.id,
+            e.timestamp,
+            e.previous_id,
+            details.get()
+        );
     }
-    let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(events.len() * 6);
-    for e in events {
-        values.extend([
-            &arn as &dyn rusqlite::ToSql,
-            &e.id,
-            &e.event_type,
-            &e.timestamp,
-            &e.previous_id,
-            &e.details,
-        ]);
-    }
-    conn.prepare_cached(&sql)?
-        .execute(rusqlite::params_from_iter(values))?;
-    Ok(())
+    out.push(']');
+    Ok(out)
 }
 
 /// Event ids must increase and start at or past the stored history's end (the

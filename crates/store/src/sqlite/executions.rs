@@ -63,8 +63,9 @@ pub(crate) fn start(
     }
     conn.prepare_cached(
         "INSERT INTO executions (arn, state_machine_arn, state_machine_version_arn, \
-         state_machine_alias_arn, name, status, input, started_at, version, next_event_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, 0, 1)",
+         state_machine_alias_arn, name, status, input, started_at, version, next_event_id, id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'RUNNING', ?6, ?7, 0, 1, \
+                 (SELECT COALESCE(MAX(id), 0) + 1 FROM executions))",
     )?
     .execute(params![
         e.arn,

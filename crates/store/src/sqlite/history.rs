@@ -1,23 +1,54 @@
 //! History pages: GetExecutionHistory, forward or reverse, keyset-paginated by event id.
 
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use super::not_found;
 use crate::model::{EventRow, HistoryQuery, JournalEntry, Page};
-use crate::{Result, page};
+use crate::{Error, Result, page};
 
-fn event(row: &Row<'_>) -> rusqlite::Result<EventRow> {
-    Ok(EventRow {
-        id: row.get(0)?,
-        event_type: row.get(1)?,
-        timestamp: row.get(2)?,
-        previous_id: row.get(3)?,
-        details: row.get(4)?,
-    })
+/// One event as a transition row's `events` array holds it (`commit::encode_events`).
+#[derive(Deserialize)]
+struct StoredEvent<'a> {
+    id: i64,
+    #[serde(rename = "type")]
+    event_type: String,
+    timestamp: i64,
+    previous_id: i64,
+    #[serde(borrow)]
+    details: &'a RawValue,
+}
+
+/// The events of one transition row, in order.
+fn decode_events(text: &str) -> Result<Vec<EventRow>> {
+    let stored: Vec<StoredEvent<'_>> = serde_json::from_str(text)
+        .map_err(|e| Error::Corrupt(format!("a transition's events: {e}")))?;
+    Ok(stored
+        .into_iter()
+        .map(|s| EventRow {
+            id: s.id,
+            event_type: s.event_type,
+            timestamp: s.timestamp,
+            previous_id: s.previous_id,
+            details: s.details.get().to_string(),
+        })
+        .collect())
+}
+
+/// The store's integer id of execution `arn`.
+fn execution_id(conn: &Connection, arn: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT id FROM executions WHERE arn = ?1")?
+        .query_row([arn], |r| r.get(0))
+        .optional()?)
 }
 
 /// One page of an execution's history. The token holds the last id returned (and
 /// the direction, so a forward token cannot be replayed on a reverse listing).
+///
+/// An execution's transition rows in (first_event, version) order hold its
+/// events in id order; a page reads rows from the one holding its first event.
 pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Page<EventRow>> {
     let kind = if q.reverse_order {
         "history-reverse"
@@ -28,26 +59,48 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
         Some(t) => Some(page::int(&page::decode(kind, t)?, 0)?),
         None => None,
     };
-    let limit = q.page.limit();
-    let sql = if q.reverse_order {
-        "SELECT event_id, type, timestamp, previous_id, details FROM history \
-         WHERE execution_arn = ?1 AND event_id < ?2 ORDER BY event_id DESC LIMIT ?3"
-    } else {
-        "SELECT event_id, type, timestamp, previous_id, details FROM history \
-         WHERE execution_arn = ?1 AND event_id > ?2 ORDER BY event_id LIMIT ?3"
+    let Some(id) = execution_id(conn, arn)? else {
+        return Err(not_found("execution", arn));
     };
-    let start = bound.unwrap_or(if q.reverse_order { i64::MAX } else { i64::MIN });
-    let mut items = conn
-        .prepare_cached(sql)?
-        .query_map(params![arn, start, limit as i64 + 1], event)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    if items.is_empty() && bound.is_none() {
-        // Distinguish "no such execution" from an empty page.
-        let exists: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM executions WHERE arn = ?1)")?
-            .query_row([arn], |r| r.get(0))?;
-        if !exists {
-            return Err(not_found("execution", arn));
+    let limit = q.page.limit();
+    let mut items = Vec::new();
+    if q.reverse_order {
+        let before = bound.unwrap_or(i64::MAX);
+        let mut stmt = conn.prepare_cached(
+            "SELECT events FROM transitions WHERE execution_id = ?1 AND first_event < ?2 \
+             AND events IS NOT NULL ORDER BY first_event DESC, version DESC",
+        )?;
+        let mut rows = stmt.query(params![id, before])?;
+        while items.len() <= limit {
+            let Some(row) = rows.next()? else { break };
+            let text: String = row.get(0)?;
+            items.extend(
+                decode_events(&text)?
+                    .into_iter()
+                    .rev()
+                    .filter(|e| e.id < before),
+            );
+        }
+    } else {
+        let after = bound.unwrap_or(i64::MIN);
+        // The row holding event `after + 1`: the last one starting at or before it.
+        let from: Option<i64> = conn
+            .prepare_cached(
+                "SELECT first_event FROM transitions WHERE execution_id = ?1 \
+                 AND first_event <= ?2 AND events IS NOT NULL \
+                 ORDER BY first_event DESC, version DESC LIMIT 1",
+            )?
+            .query_row(params![id, after.saturating_add(1)], |r| r.get(0))
+            .optional()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT events FROM transitions WHERE execution_id = ?1 AND first_event >= ?2 \
+             AND events IS NOT NULL ORDER BY first_event, version",
+        )?;
+        let mut rows = stmt.query(params![id, from.unwrap_or(i64::MIN)])?;
+        while items.len() <= limit {
+            let Some(row) = rows.next()? else { break };
+            let text: String = row.get(0)?;
+            items.extend(decode_events(&text)?.into_iter().filter(|e| e.id > after));
         }
     }
     let next_token = (items.len() > limit).then(|| {
@@ -64,12 +117,15 @@ pub(crate) fn journal(
     after: i64,
     limit: usize,
 ) -> Result<Vec<JournalEntry>> {
+    let Some(id) = execution_id(conn, arn)? else {
+        return Ok(Vec::new());
+    };
     Ok(conn
         .prepare_cached(
-            "SELECT version, entry FROM journal WHERE execution_arn = ?1 AND version > ?2 \
-             ORDER BY version LIMIT ?3",
+            "SELECT version, journal FROM transitions WHERE execution_id = ?1 AND version > ?2 \
+             AND journal IS NOT NULL ORDER BY first_event, version LIMIT ?3",
         )?
-        .query_map(params![arn, after, limit as i64], |r| {
+        .query_map(params![id, after, limit as i64], |r| {
             Ok(JournalEntry {
                 version: r.get(0)?,
                 entry: r.get(1)?,
