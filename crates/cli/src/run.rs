@@ -194,6 +194,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         state_machine_alias_arn: None,
         input_text: Some(input_text.as_str().into()),
         seed: io::random_u64(),
+        time_ordered_tokens: false,
     };
     let execution_arn = info.execution_arn.clone();
 

@@ -40,6 +40,11 @@ pub struct ExecutionInfo {
     /// Seeds `States.UUID`, `States.MathRandom`, jitter and task tokens; recorded
     /// with the execution so that a replay draws the same values.
     pub seed: u64,
+    /// Task tokens begin with the time they were issued (UUIDv7 layout), so a
+    /// store indexing them appends instead of inserting at random. Executions
+    /// recorded before this existed replay with random (v4) tokens.
+    #[serde(default)]
+    pub time_ordered_tokens: bool,
 }
 
 /// Configurable limits, AWS's by default.
@@ -916,5 +921,28 @@ impl Execution {
     /// A random number for jitter, task tokens, `States.UUID`, ….
     pub(crate) fn entropy(&mut self) -> &mut crate::random::SplitMix64 {
         &mut self.rng
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_facts_recorded_before_time_ordered_tokens_keep_random_tokens() {
+        let recorded = serde_json::json!({
+            "execution_arn": "arn:aws:states:us-east-1:123456789012:execution:m:e",
+            "name": "e",
+            "state_machine_arn": "arn:aws:states:us-east-1:123456789012:stateMachine:m",
+            "state_machine_name": "m",
+            "role_arn": "arn:aws:iam::123456789012:role/r",
+            "region": "us-east-1",
+            "account": "123456789012",
+            "redrive_count": 0,
+            "input_text": null,
+            "seed": 3
+        });
+        let info: ExecutionInfo = serde_json::from_value(recorded).unwrap();
+        assert!(!info.time_ordered_tokens);
     }
 }

@@ -22,21 +22,36 @@ impl SplitMix64 {
         (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
 
+    /// A version-7 UUID: `unix_ms` in its first 48 bits (so later ones sort
+    /// after earlier ones), then 74 random bits.
+    pub fn uuid_v7(&mut self, unix_ms: i64) -> String {
+        let hi = self.next_u64();
+        let lo = self.next_u64();
+        let ms = (unix_ms.max(0) as u64) & 0xFFFF_FFFF_FFFF;
+        let hi = (ms << 16) | 0x7000 | (hi & 0x0FFF);
+        let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
+        format_uuid(hi, lo)
+    }
+
     /// A version-4 UUID.
     pub fn uuid(&mut self) -> String {
         let hi = self.next_u64();
         let lo = self.next_u64();
         let hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
         let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            hi >> 32,
-            (hi >> 16) & 0xFFFF,
-            hi & 0xFFFF,
-            lo >> 48,
-            lo & 0xFFFF_FFFF_FFFF
-        )
+        format_uuid(hi, lo)
     }
+}
+
+fn format_uuid(hi: u64, lo: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
 }
 
 impl expr::Entropy for SplitMix64 {
@@ -58,5 +73,21 @@ mod tests {
         let u = a.uuid();
         assert_eq!(u.len(), 36);
         assert_eq!(&u[14..15], "4");
+    }
+
+    #[test]
+    fn v7_uuids_sort_by_time_and_keep_the_uuid_shape() {
+        let mut rng = SplitMix64::new(9);
+        let earlier = rng.uuid_v7(1_700_000_000_000);
+        let later = rng.uuid_v7(1_700_000_000_001);
+        assert!(earlier < later);
+        for u in [&earlier, &later] {
+            assert_eq!(u.len(), 36);
+            assert_eq!(&u[14..15], "7", "{u}");
+            assert!(matches!(&u[19..20], "8" | "9" | "a" | "b"), "{u}");
+        }
+        assert!(earlier.starts_with("018bcfe5-6800-7"), "{earlier}");
+        // The same seed and time give the same token (replay).
+        assert_eq!(SplitMix64::new(9).uuid_v7(1_700_000_000_000), earlier);
     }
 }

@@ -167,7 +167,14 @@ fn prepare(
     let kind = exec.plan.resource_kind(&task.resource);
     // Activities get a token too: the worker answers with it.
     let token = (task.resource.ends_with(".waitForTaskToken") || kind == ResourceKind::Activity)
-        .then(|| exec.entropy().uuid());
+        .then(|| {
+            if exec.info().time_ordered_tokens {
+                let now = exec.now;
+                exec.entropy().uuid_v7(now)
+            } else {
+                exec.entropy().uuid()
+            }
+        });
     let env = Env::with(exec, frame, def, active, token.as_deref(), None);
     // JSONPath reads the timeouts' paths from the effective input; JSONata's
     // expressions see the state's input as `$states.input`.

@@ -172,6 +172,7 @@ pub fn start(req: Request) -> Result<Step, Refusal> {
         state_machine_alias_arn: None,
         input_text: None,
         seed: req.seed,
+        time_ordered_tokens: false,
     };
     let exec_input = req.input.clone();
     let limits = Limits {

@@ -39,6 +39,7 @@ fn run(definition: &asl::Definition, case: &Value, seed: u64) -> Vec<Value> {
         state_machine_alias_arn: None,
         input_text: None,
         seed,
+        time_ordered_tokens: false,
     };
     let outcome = engine::simulate::run(
         Plan::new(definition.clone()),

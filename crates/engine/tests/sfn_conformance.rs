@@ -107,6 +107,7 @@ fn run_case(case: &Value) -> Verdict {
         state_machine_alias_arn: None,
         input_text: Some(python_json(&case["input"]).into()),
         seed: 42,
+        time_ordered_tokens: false,
     };
     let mut responses: HashMap<String, Vec<TaskOutcome>> = HashMap::new();
     if let Some(mocks) = case["mocks"].as_object() {

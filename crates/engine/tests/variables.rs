@@ -19,6 +19,7 @@ fn info() -> ExecutionInfo {
         state_machine_alias_arn: None,
         input_text: None,
         seed: 1,
+        time_ordered_tokens: false,
     }
 }
 

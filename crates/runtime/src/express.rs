@@ -40,6 +40,7 @@ pub(crate) async fn run(
         state_machine_alias_arn: None,
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
+        time_ordered_tokens: true,
     };
     // Events are built only when someone reads them: the execution log.
     let log = match &inner.logs {

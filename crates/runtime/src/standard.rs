@@ -59,6 +59,7 @@ pub(crate) async fn start_linked(
         state_machine_alias_arn: target.alias_arn.clone(),
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
+        time_ordered_tokens: true,
     };
     let limits = engine::Limits {
         keep_events: true,

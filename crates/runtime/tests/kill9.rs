@@ -150,6 +150,7 @@ fn oracle(i: usize) -> Vec<(i64, i64, String, String)> {
         state_machine_alias_arn: None,
         input_text: Some(input(i).as_str().into()),
         seed: 0,
+        time_ordered_tokens: false,
     };
     let value: serde_json::Value = serde_json::from_str(&input(i)).expect("input");
     let run = engine::simulate::run(

@@ -133,6 +133,7 @@ impl Workload {
             state_machine_alias_arn: None,
             input_text: None,
             seed: 1,
+            time_ordered_tokens: false,
         };
         Workload {
             id: id.to_string(),

@@ -22,6 +22,7 @@ pub fn info() -> ExecutionInfo {
         state_machine_alias_arn: None,
         input_text: None,
         seed: 1,
+        time_ordered_tokens: false,
     }
 }
 
