@@ -301,11 +301,48 @@ impl HistoryEvent {
     /// The JSON text of the event's details member alone, `{"<kind>EventDetails":
     /// {...}}` or `{}`: what a store keeps beside the id, type and timestamp.
     pub fn details_text(&self) -> String {
+        if let Some(text) = self.state_details_text() {
+            return text;
+        }
         let mut m = Map::new();
         if let Some((key, details)) = self.details() {
             m.insert(key.to_string(), details);
         }
         payload_text(&Value::Object(m))
+    }
+
+    /// [`Self::details_text`] of a state's entry or exit (two of every three
+    /// events), written directly rather than through a `Value` map; the same text.
+    fn state_details_text(&self) -> Option<String> {
+        let (member, name, field, payload) = match &self.details {
+            EventDetails::StateEntered { name, input, .. } => {
+                ("stateEnteredEventDetails", name, "input", input)
+            }
+            EventDetails::StateExited {
+                name,
+                output,
+                assigned_variables: None,
+                ..
+            } => ("stateExitedEventDetails", name, "output", output),
+            _ => return None,
+        };
+        let payload = match &self.verbatim {
+            Some(text) => text.to_string(),
+            None => payload_text(payload),
+        };
+        let mut out = Vec::with_capacity(payload.len() + name.len() + 96);
+        out.extend_from_slice(b"{\"");
+        out.extend_from_slice(member.as_bytes());
+        out.extend_from_slice(b"\":{\"name\":");
+        serde_json::to_writer(&mut out, name).ok()?;
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(b"\":");
+        serde_json::to_writer(&mut out, &payload).ok()?;
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(field.as_bytes());
+        out.extend_from_slice(b"Details\":{\"truncated\":false}}}");
+        String::from_utf8(out).ok()
     }
 
     /// The details member, with a verbatim payload text in place of the
@@ -583,4 +620,81 @@ fn task_error(resource: &str, resource_type: &str, e: &ErrorDetails) -> Value {
         m.insert("cause".into(), Value::String(c.clone()));
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(details: EventDetails, verbatim: Option<&str>) -> HistoryEvent {
+        HistoryEvent {
+            id: 3,
+            previous_event_id: 2,
+            timestamp: 1_700_000_000_000,
+            details,
+            verbatim: verbatim.map(Arc::from),
+        }
+    }
+
+    /// The text `details_text` would write without its direct path.
+    fn through_value(e: &HistoryEvent) -> String {
+        let mut m = Map::new();
+        if let Some((key, details)) = e.details() {
+            m.insert(key.to_string(), details);
+        }
+        payload_text(&Value::Object(m))
+    }
+
+    #[test]
+    fn state_entries_and_exits_are_written_as_their_value_form_serialises() {
+        let payloads = [
+            json!({"a": 1, "text": "quote \" backslash \\ newline \n tab \t é 😀 \u{1}"}),
+            json!([1.5, null, true, "x"]),
+            json!("just a string"),
+            json!(12345678901234567u64),
+            json!({}),
+        ];
+        let names = ["Work", "Name with \"quotes\" and \\ and é", ""];
+        for payload in &payloads {
+            for name in names {
+                for verbatim in [None, Some("{ \"a\" :  1 }")] {
+                    let entered = event(
+                        EventDetails::StateEntered {
+                            state_type: "Task",
+                            name: name.to_string(),
+                            input: Arc::new(payload.clone()),
+                        },
+                        verbatim,
+                    );
+                    let exited = event(
+                        EventDetails::StateExited {
+                            state_type: "Pass",
+                            name: name.to_string(),
+                            output: Arc::new(payload.clone()),
+                            assigned_variables: None,
+                        },
+                        verbatim,
+                    );
+                    for e in [entered, exited] {
+                        assert!(e.state_details_text().is_some());
+                        assert_eq!(e.details_text(), through_value(&e));
+                    }
+                }
+            }
+        }
+        // An exit that assigns variables takes the general path.
+        let mut vars = Map::new();
+        vars.insert("x".into(), json!(1));
+        let assigning = event(
+            EventDetails::StateExited {
+                state_type: "Pass",
+                name: "P".into(),
+                output: Arc::new(json!({})),
+                assigned_variables: Some(vars),
+            },
+            None,
+        );
+        assert!(assigning.state_details_text().is_none());
+        assert_eq!(assigning.details_text(), through_value(&assigning));
+    }
 }
