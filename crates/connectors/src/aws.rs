@@ -112,7 +112,8 @@ impl AwsInvoker {
         }
     }
 
-    async fn call(&self, resource: &str, params: &Value) -> Result<Value, Failure> {
+    async fn call(&self, request: &TaskRequest) -> Result<Value, Failure> {
+        let (resource, params) = (request.resource.as_str(), &request.parameters);
         let (kind, service_name, action) = parse_resource(resource)?;
         let service = services::find(service_name).ok_or_else(|| {
             Failure::new(
@@ -130,7 +131,10 @@ impl AwsInvoker {
                 format!("The resource '{resource}' is not a supported optimized integration"),
             ));
         }
-        let params = prepare(service.name, action, params);
+        let mut params = prepare(service.name, action, params);
+        if kind == Kind::Optimized && service.name == "events" && action == "putEvents" {
+            name_caller(&mut params, request);
+        }
         let target = self.target(service);
         let pascal = pascal(action);
         let (request, s3) = match service.protocol {
@@ -317,7 +321,7 @@ impl AwsInvoker {
 impl Invoker for AwsInvoker {
     fn invoke(&self, request: TaskRequest) -> BoxFuture<'_, TaskOutcome> {
         Box::pin(async move {
-            match self.call(&request.resource, &request.parameters).await {
+            match self.call(&request).await {
                 Ok(v) => TaskOutcome::Succeeded(v),
                 Err(f) => f.into_outcome(),
             }
@@ -359,6 +363,26 @@ fn pascal(action: &str) -> String {
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
+    }
+}
+
+/// The optimized `events:putEvents` appends the execution's ARN and its state
+/// machine's to each entry's `Resources`, as Step Functions does.
+fn name_caller(params: &mut Map<String, Value>, request: &TaskRequest) {
+    let Some(caller) = &request.caller else {
+        return;
+    };
+    let Some(Value::Array(entries)) = params.get_mut("Entries") else {
+        return;
+    };
+    for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+        let resources = entry
+            .entry("Resources")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Value::Array(list) = resources {
+            list.push(Value::String(caller.execution_arn.clone()));
+            list.push(Value::String(caller.state_machine_arn.clone()));
+        }
     }
 }
 
@@ -671,6 +695,44 @@ fn header_case(lower: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn optimized_put_events_appends_the_execution_and_its_state_machine_to_resources() {
+        let request = TaskRequest {
+            task: 1,
+            state_name: "Send".into(),
+            resource: "arn:aws:states:::events:putEvents".into(),
+            parameters: Value::Null,
+            timeout_seconds: None,
+            heartbeat_seconds: None,
+            task_token: None,
+            caller: Some(std::sync::Arc::new(engine::Caller {
+                execution_arn: "arn:aws:states:us-east-1:123456789012:execution:m:e".into(),
+                state_machine_arn: "arn:aws:states:us-east-1:123456789012:stateMachine:m".into(),
+            })),
+        };
+        let mut params = prepare(
+            "events",
+            "putEvents",
+            &json!({"Entries": [
+                {"Detail": {"a": 1}, "DetailType": "t", "Source": "s"},
+                {"Detail": "x", "DetailType": "t", "Source": "s", "Resources": ["arn:aws:s3:::b"]}
+            ]}),
+        );
+        name_caller(&mut params, &request);
+        assert_eq!(
+            Value::Object(params),
+            json!({"Entries": [
+                {"Detail": "{\"a\":1}", "DetailType": "t", "Source": "s", "Resources": [
+                    "arn:aws:states:us-east-1:123456789012:execution:m:e",
+                    "arn:aws:states:us-east-1:123456789012:stateMachine:m"]},
+                {"Detail": "x", "DetailType": "t", "Source": "s", "Resources": [
+                    "arn:aws:s3:::b",
+                    "arn:aws:states:us-east-1:123456789012:execution:m:e",
+                    "arn:aws:states:us-east-1:123456789012:stateMachine:m"]}
+            ]})
+        );
+    }
 
     #[test]
     fn resources_name_kind_service_and_action() {

@@ -148,6 +148,7 @@ async fn call(inv: &HttpInvoker, params: Value) -> TaskOutcome {
         timeout_seconds: None,
         heartbeat_seconds: None,
         task_token: None,
+        caller: None,
     })
     .await
 }

@@ -149,6 +149,7 @@ async fn call(client: HttpClient, port: u16) -> TaskOutcome {
             timeout_seconds: None,
             heartbeat_seconds: None,
             task_token: None,
+            caller: None,
         })
         .await
 }

@@ -136,6 +136,7 @@ async fn call(inv: &AwsInvoker, resource: &str, params: Value) -> TaskOutcome {
         timeout_seconds: None,
         heartbeat_seconds: None,
         task_token: None,
+        caller: None,
     })
     .await
 }

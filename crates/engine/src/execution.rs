@@ -142,6 +142,27 @@ pub struct TaskRequest {
     pub heartbeat_seconds: Option<u64>,
     /// Set for `.waitForTaskToken` resources: the token the worker sends back.
     pub task_token: Option<String>,
+    /// The execution the task runs for: integrations that name their caller
+    /// (EventBridge's `Resources`) read it. None in requests recorded before it
+    /// was carried.
+    #[serde(default)]
+    pub caller: Option<Arc<Caller>>,
+}
+
+/// The execution a task runs for, and its state machine.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Caller {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+}
+
+impl Caller {
+    pub fn of(info: &ExecutionInfo) -> Arc<Caller> {
+        Arc::new(Caller {
+            execution_arn: info.execution_arn.clone(),
+            state_machine_arn: info.state_machine_arn.clone(),
+        })
+    }
 }
 
 /// What one step produced.

@@ -27,7 +27,7 @@ mod variables;
 
 pub use event::{ErrorDetails, EventDetails, HistoryEvent};
 pub use execution::{
-    Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest,
+    Caller, Command, Decision, Execution, ExecutionInfo, Input, Limits, Status, TaskRequest,
 };
 pub use plan::Plan;
 pub use task::ResourceKind;

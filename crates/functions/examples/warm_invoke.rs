@@ -47,6 +47,7 @@ fn main() {
         timeout_seconds: None,
         heartbeat_seconds: None,
         task_token: None,
+        caller: None,
     };
     let functions = std::sync::Arc::new(functions);
     // On a worker thread, as the runtime's tasks run in `stepwise serve`.

@@ -64,6 +64,7 @@ fn request(resource: &str, parameters: Value) -> TaskRequest {
         timeout_seconds: None,
         heartbeat_seconds: None,
         task_token: None,
+        caller: None,
     }
 }
 

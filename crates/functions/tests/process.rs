@@ -15,6 +15,7 @@ fn request(resource: &str, parameters: Value, token: Option<&str>) -> TaskReques
         timeout_seconds: None,
         heartbeat_seconds: None,
         task_token: token.map(str::to_string),
+        caller: None,
     }
 }
 

@@ -160,6 +160,7 @@ mod tests {
             timeout_seconds: None,
             heartbeat_seconds: None,
             task_token: None,
+            caller: None,
         }
     }
 
