@@ -252,6 +252,8 @@ pub struct Execution {
     pub(crate) plan: Arc<Plan>,
     pub(crate) definition: Arc<Definition>,
     pub(crate) info: ExecutionInfo,
+    /// `info`'s ARNs, shared by every task request.
+    pub(crate) caller: Arc<Caller>,
     pub(crate) limits: Limits,
     pub(crate) input: Payload,
     pub(crate) start_time: i64,
@@ -316,6 +318,7 @@ impl Execution {
         let mut exec = Execution {
             plan,
             definition,
+            caller: Caller::of(&info),
             info,
             limits,
             input: kept_input,

@@ -457,7 +457,7 @@ fn read(exec: &mut Execution, frame: FrameId, reader: Box<Reader>) {
             timeout_seconds: None,
             heartbeat_seconds: None,
             task_token: None,
-            caller: Some(crate::execution::Caller::of(exec.info())),
+            caller: Some(Arc::clone(&exec.caller)),
         }));
 }
 
@@ -987,7 +987,7 @@ fn all_done(exec: &mut Execution, frame: FrameId) {
                     timeout_seconds: None,
                     heartbeat_seconds: None,
                     task_token: None,
-                    caller: Some(crate::execution::Caller::of(exec.info())),
+                    caller: Some(Arc::clone(&exec.caller)),
                 }));
         }
         return;

@@ -30,7 +30,7 @@ impl SplitMix64 {
         let ms = (unix_ms.max(0) as u64) & 0xFFFF_FFFF_FFFF;
         let hi = (ms << 16) | 0x7000 | (hi & 0x0FFF);
         let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-        format_uuid(hi, lo)
+        expr::jsonata::format_uuid(hi, lo)
     }
 
     /// A version-4 UUID.
@@ -39,19 +39,8 @@ impl SplitMix64 {
         let lo = self.next_u64();
         let hi = (hi & 0xFFFF_FFFF_FFFF_0FFF) | 0x0000_0000_0000_4000;
         let lo = (lo & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000;
-        format_uuid(hi, lo)
+        expr::jsonata::format_uuid(hi, lo)
     }
-}
-
-fn format_uuid(hi: u64, lo: u64) -> String {
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        hi >> 32,
-        (hi >> 16) & 0xFFFF,
-        hi & 0xFFFF,
-        lo >> 48,
-        lo & 0xFFFF_FFFF_FFFF
-    )
 }
 
 impl expr::Entropy for SplitMix64 {

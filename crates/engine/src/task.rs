@@ -266,7 +266,7 @@ fn prepare(
         timeout_seconds: timeout,
         heartbeat_seconds: heartbeat,
         task_token: token,
-        caller: Some(crate::execution::Caller::of(exec.info())),
+        caller: Some(Arc::clone(&exec.caller)),
     }));
     let heartbeat = heartbeat.map(|secs| (secs, arm_heartbeat(exec, scheduled, secs)));
     Ok(Scheduled {

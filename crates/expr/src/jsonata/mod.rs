@@ -21,6 +21,7 @@
 mod fast;
 mod functions;
 mod random;
+pub use random::format_uuid;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;

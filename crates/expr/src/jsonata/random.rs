@@ -39,15 +39,20 @@ impl Stream {
     pub(crate) fn uuid_v4(&self) -> String {
         let hi = (self.next_u64() & !0xF000) | 0x4000;
         let lo = (self.next_u64() & !(0b11 << 62)) | (0b10 << 62);
-        format!(
-            "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-            hi >> 32,
-            (hi >> 16) & 0xFFFF,
-            hi & 0xFFFF,
-            lo >> 48,
-            lo & 0xFFFF_FFFF_FFFF
-        )
+        format_uuid(hi, lo)
     }
+}
+
+/// A UUID's 128 bits (`hi`, `lo`) in the lowercase hyphenated form.
+pub fn format_uuid(hi: u64, lo: u64) -> String {
+    format!(
+        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xFFFF,
+        hi & 0xFFFF,
+        lo >> 48,
+        lo & 0xFFFF_FFFF_FFFF
+    )
 }
 
 /// The first `nextDouble()` of `java.util.Random` seeded with `seed`: the same seed always
