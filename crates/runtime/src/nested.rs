@@ -6,6 +6,10 @@
 //! parent's result into the parent's inbox: the answer cannot be lost or doubled
 //! by a crash. A parent whose task ends without that answer (stop, timeout)
 //! stops the child the same way, through the child's inbox.
+//! A child its parent never learnt of (the task ended while the child was being
+//! started, or a crash came between) is found from the child's side: after the
+//! start is reported, and for every running child after a restart, the child's
+//! link is checked against its parent's waiting tasks ([`stop_if_orphaned`]).
 
 use std::sync::Arc;
 
@@ -69,6 +73,33 @@ pub(crate) fn stop_row(parent: &str, child: &str, now: i64) -> NewInboxRow {
         payload: serde_json::to_string(&stop).unwrap_or_default(),
         visible_at: now,
     }
+}
+
+/// Stops `child` if it is a `.sync` child whose parent task no longer waits for
+/// it: the task ended (timeout, stop, a retry) while the child was being started,
+/// or around a crash, before the parent learnt the child's ARN. A child whose
+/// parent cannot be resumed is left alone.
+pub(crate) async fn stop_if_orphaned(inner: &Arc<Inner>, child: &str) -> crate::Result<()> {
+    let Some(actor) = crate::recovery::load(inner, child).await? else {
+        return Ok(());
+    };
+    let link = actor.state.lock().await.parent.clone();
+    let Some(link) = link else { return Ok(()) };
+    let waits = match crate::recovery::load(inner, &link.execution_arn).await? {
+        Some(parent) => parent.state.lock().await.tasks.contains_key(&link.task),
+        None => {
+            let owned = link.execution_arn.clone();
+            match inner.store(move |s| s.execution_state(&owned)).await {
+                Ok(s) => s.status == ExecutionStatus::Running,
+                Err(Error::Store(store::Error::NotFound { .. })) => false,
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    if !waits {
+        crate::standard::stop(inner, child, None, None).await?;
+    }
+    Ok(())
 }
 
 /// The inbox row that answers the parent's task with the child's end, in
@@ -405,6 +436,129 @@ fn express_outcome(r: &crate::SyncResult, json: bool) -> TaskOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Runtime, RuntimeConfig, StartExecution};
+    use std::time::Duration;
+    use store::{MachineType, SqliteStore, StateMachine, Store};
+
+    fn machine(store: &dyn Store, name: &str, definition: &str) -> String {
+        let arn = format!("arn:aws:states:us-east-1:123456789012:stateMachine:{name}");
+        store
+            .create_state_machine(StateMachine {
+                arn: arn.clone(),
+                name: name.to_string(),
+                machine_type: MachineType::Standard,
+                definition: definition.to_string(),
+                role_arn: "arn:aws:iam::123456789012:role/r".into(),
+                description: None,
+                created_at: 1,
+                revision_id: format!("rev-{name}"),
+                logging_configuration: None,
+                tracing_configuration: None,
+            })
+            .unwrap();
+        arn
+    }
+
+    async fn start(rt: &Runtime, machine: &str, name: &str) -> String {
+        rt.start_execution(StartExecution {
+            target_arn: machine.to_string(),
+            name: Some(name.to_string()),
+            input: Some("{}".to_string()),
+            trace_header: None,
+        })
+        .await
+        .unwrap()
+        .execution_arn
+    }
+
+    /// Starts a child linked to `parent`'s task `task`, as a `.sync` task does.
+    async fn start_child(rt: &Runtime, machine: &str, name: &str, parent: &str, task: u64) {
+        let inner = &rt.inner;
+        let target = crate::start::resolve(inner, machine, name).await.unwrap();
+        let link = ParentLink {
+            execution_arn: parent.to_string(),
+            task,
+            json: false,
+        };
+        crate::standard::start_linked(
+            inner,
+            target,
+            name.into(),
+            "{}".into(),
+            json!({}),
+            Some(link),
+        )
+        .await
+        .unwrap();
+    }
+
+    fn status(store: &dyn Store, machine: &str, name: &str) -> ExecutionStatus {
+        let arn = crate::arn::execution_arn(machine, name);
+        store.describe_execution(&arn).unwrap().status
+    }
+
+    /// A crash can leave a `.sync` child whose parent task ended before the
+    /// parent recorded the child's ARN. After a restart each running child asks
+    /// its parent: only a child whose task still waits for it keeps running.
+    #[test]
+    fn a_restart_stops_the_children_no_parent_task_waits_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let runtime = || {
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let waits = r#"{"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"End":true}}}"#;
+        let activity = "arn:aws:states:us-east-1:123456789012:activity:work";
+        let parent_def = format!(
+            r#"{{"StartAt":"T","States":{{"T":{{"Type":"Task","Resource":"{activity}","End":true}}}}}}"#
+        );
+        let child_sm = runtime().block_on(async {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+            let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+            rt.start().await.unwrap();
+            store
+                .create_activity(store::Activity {
+                    arn: activity.to_string(),
+                    name: "work".to_string(),
+                    created_at: 1,
+                })
+                .unwrap();
+            let child_sm = machine(&*store, "child", waits);
+            let parent_sm = machine(&*store, "parent", &parent_def);
+            let waiting = start(&rt, &parent_sm, "waiting").await;
+            let closed = start(&rt, &parent_sm, "closed").await;
+            rt.stop_execution(&closed, None, None).await.unwrap();
+            let actor = rt.inner.actor(&waiting).unwrap();
+            let tasks: Vec<u64> = actor.state.lock().await.tasks.keys().copied().collect();
+            let [task] = tasks[..] else {
+                panic!("one pending task, not {tasks:?}")
+            };
+            start_child(&rt, &child_sm, "kept", &waiting, task).await;
+            start_child(&rt, &child_sm, "retried", &waiting, task + 100).await;
+            start_child(&rt, &child_sm, "of-closed", &closed, task).await;
+            child_sm
+        });
+        runtime().block_on(async {
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).unwrap());
+            let rt = Runtime::new(Arc::clone(&store), RuntimeConfig::default());
+            rt.start().await.unwrap();
+            let done = Duration::from_secs(10);
+            for name in ["retried", "of-closed"] {
+                let arn = crate::arn::execution_arn(&child_sm, name);
+                rt.wait_until_done(&arn, done).await.unwrap();
+                assert_eq!(
+                    status(&*store, &child_sm, name),
+                    ExecutionStatus::Aborted,
+                    "{name}"
+                );
+            }
+            assert_eq!(status(&*store, &child_sm, "kept"), ExecutionStatus::Running);
+        });
+    }
 
     #[test]
     fn default_names_are_stable_per_task_and_valid() {

@@ -20,6 +20,7 @@ use crate::{Error, Result};
 pub(crate) async fn recover_all(inner: &Arc<Inner>) -> Result<usize> {
     let mut after: Option<String> = None;
     let mut resumed = 0;
+    let mut children = Vec::new();
     loop {
         let cursor = after.clone();
         let batch = inner
@@ -29,35 +30,48 @@ pub(crate) async fn recover_all(inner: &Arc<Inner>) -> Result<usize> {
         after = Some(last.arn.clone());
         for state in batch {
             match recover_one(inner, &state.arn).await {
-                Ok(true) => resumed += 1,
-                Ok(false) => {}
+                Ok(Some(linked)) => {
+                    resumed += 1;
+                    if linked {
+                        children.push(state.arn);
+                    }
+                }
+                Ok(None) => {}
                 Err(e) => eprintln!("stepwise runtime: cannot resume {}: {e}", state.arn),
             }
+        }
+    }
+    // A crash between a child's start and its parent's record of it leaves a
+    // child its parent cannot stop; every parent is back now, so ask each.
+    for child in children {
+        if let Err(e) = crate::nested::stop_if_orphaned(inner, &child).await {
+            eprintln!("stepwise runtime: checking the parent of {child}: {e}");
         }
     }
     Ok(resumed)
 }
 
 /// Rebuilds one execution and puts it back to work (its unrecorded tasks are
-/// invoked again; one that waits on timers only is evicted again at once);
-/// `false` if it was not resumed (already in memory, not running, or its replay
-/// disagreed with its history).
-pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<bool> {
+/// invoked again; one that waits on timers only is evicted again at once):
+/// whether it is a `.sync` child, or `None` if it was not resumed (already in
+/// memory, not running, or its replay disagreed with its history).
+pub(crate) async fn recover_one(inner: &Arc<Inner>, arn: &str) -> Result<Option<bool>> {
     if inner.actor(arn).is_some() {
-        return Ok(false);
+        return Ok(None);
     }
     let Some(actor) = load(inner, arn).await? else {
-        return Ok(false);
+        return Ok(None);
     };
     Counters::bump(&inner.stats.recovered);
-    {
+    let linked = {
         let mut st = actor.state.lock().await;
         crate::standard::evict_if_idle(inner, &actor, &mut st);
-    }
+        st.parent.is_some()
+    };
     // Timers that fired into the inbox before the crash are picked up by the
     // timer loop's inbox sweep.
     inner.timer_wake.notify_one();
-    Ok(true)
+    Ok(Some(linked))
 }
 
 /// The actor of a running execution: the one in memory, or rebuilt from the

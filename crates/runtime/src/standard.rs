@@ -466,35 +466,31 @@ pub(crate) fn dispatch(inner: &Arc<Inner>, arn: &str, req: TaskRequest) {
                 }
             }
         };
+        let mut child = None;
         for input in inputs {
-            // A `.sync` child whose parent ended while it was being started has
-            // no parent task left to stop it: stop it here.
-            let orphan = match &input {
-                Input::TaskSubmitted { output, .. } if stops_child => output
+            if let Input::TaskSubmitted { output, .. } = &input
+                && stops_child
+            {
+                child = output
                     .get("ExecutionArn")
                     .and_then(Value::as_str)
-                    .map(str::to_string),
-                _ => None,
-            };
+                    .map(str::to_string);
+            }
             match deliver(&inner, &arn, input).await {
-                Ok(Applied::NotRunning) => {
-                    if let Some(child) = orphan {
-                        let stop = Input::Stop {
-                            error: None,
-                            cause: None,
-                        };
-                        if let Err(e) = deliver(&inner, &child, stop).await {
-                            eprintln!("stepwise runtime: stopping {child}, child of {arn}: {e}");
-                        }
-                    }
-                    return;
-                }
+                Ok(Applied::NotRunning) => break,
                 Ok(Applied::Done { .. }) => {}
                 Err(e) => {
                     eprintln!("stepwise runtime: result of task {task} of {arn}: {e}");
                     return;
                 }
             }
+        }
+        // The parent learnt the child's ARN only now: if its task ended
+        // meanwhile, nothing else stops the child.
+        if let Some(child) = child
+            && let Err(e) = crate::nested::stop_if_orphaned(&inner, &child).await
+        {
+            eprintln!("stepwise runtime: stopping {child}, child of {arn}: {e}");
         }
     });
 }
