@@ -48,6 +48,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "transitions",
         sql: include_str!("../migrations/sqlite/0006_transitions.sql"),
     },
+    Migration {
+        version: 7,
+        name: "compact task tokens",
+        sql: include_str!("../migrations/sqlite/0007_compact_tokens.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

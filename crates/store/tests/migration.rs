@@ -1,6 +1,7 @@
 //! A database written by schema 5 (history and journal rows keyed by execution
-//! ARN) opens under schema 6 (one row per transition) with every event and
-//! journal entry where it was, and its executions carry on.
+//! ARN, task tokens naming their execution's ARN) opens under the current
+//! schema (one row per transition, tokens naming an execution id) with every
+//! event, journal entry and token where it was, and its executions carry on.
 
 mod common;
 
@@ -53,7 +54,7 @@ fn all_events(s: &SqliteStore, arn: &str, reverse: bool, page_size: usize) -> Ve
 }
 
 #[test]
-fn history_and_journal_written_by_schema_5_read_the_same_under_schema_6() {
+fn history_journal_and_tokens_written_by_schema_5_read_the_same_now() {
     let (_dir, path) = temp_db();
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     let long = execution_arn("m", "long");
@@ -95,6 +96,14 @@ fn history_and_journal_written_by_schema_5_read_the_same_under_schema_6() {
                 )
                 .unwrap();
             }
+            for (token, task, status) in [("a", 7, "ACTIVE"), ("b", 9, "INVALIDATED")] {
+                raw.execute(
+                    "INSERT INTO task_tokens (token, execution_arn, task_id, status) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                    rusqlite::params![format!("{token}-{name}"), arn, task, status],
+                )
+                .unwrap();
+            }
             for v in 1..=versions {
                 raw.execute(
                     "INSERT INTO journal (execution_arn, version, entry) VALUES (?1, ?2, ?3)",
@@ -106,7 +115,7 @@ fn history_and_journal_written_by_schema_5_read_the_same_under_schema_6() {
     }
 
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 6);
+    assert_eq!(s.schema_version().unwrap(), 7);
     s.integrity_check().unwrap();
     for (arn, events) in [(&long, 250), (&short, 3)] {
         let expected = old_events(events);
@@ -117,6 +126,19 @@ fn history_and_journal_written_by_schema_5_read_the_same_under_schema_6() {
             assert_eq!(all_events(&s, arn, true, page_size), reversed, "{arn}");
         }
     }
+    for (arn, name) in [(&long, "long"), (&short, "short")] {
+        let active = s.task_token(&format!("a-{name}")).unwrap().unwrap();
+        assert_eq!(
+            (active.execution_arn.as_str(), active.task_id, active.active),
+            (arn.as_str(), 7, true)
+        );
+        let ended = s.task_token(&format!("b-{name}")).unwrap().unwrap();
+        assert_eq!(
+            (ended.execution_arn.as_str(), ended.task_id, ended.active),
+            (arn.as_str(), 9, false)
+        );
+    }
+    assert_eq!(s.task_token("a-other").unwrap(), None);
     let journal = s.journal(&long, 0, 1000).unwrap();
     assert_eq!(journal.len(), 40);
     assert!(

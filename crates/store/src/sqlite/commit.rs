@@ -80,7 +80,7 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
         events,
         t.journal
     ])?;
-    write_side_rows(conn, t)?;
+    write_side_rows(conn, t, execution_id)?;
     Ok(CommitOutcome::Committed {
         version: version + 1,
     })
@@ -132,7 +132,7 @@ fn check_event_ids(t: &Transition, next_event_id: i64) -> Result<i64> {
 }
 
 /// Timers, outbox rows, inbox consumption and task tokens of one transition.
-fn write_side_rows(conn: &Connection, t: &Transition) -> Result<()> {
+fn write_side_rows(conn: &Connection, t: &Transition, execution_id: i64) -> Result<()> {
     let arn = t.execution_arn.as_str();
     if !t.timers_remove.is_empty() {
         let mut stmt =
@@ -187,20 +187,20 @@ fn write_side_rows(conn: &Connection, t: &Transition) -> Result<()> {
     }
     if !t.tokens_add.is_empty() {
         let mut stmt = conn.prepare_cached(
-            "INSERT INTO task_tokens (token, execution_arn, task_id, status) \
-             VALUES (?1, ?2, ?3, 'ACTIVE')",
+            "INSERT INTO task_tokens (token, execution_id, task_id, active) \
+             VALUES (?1, ?2, ?3, 1)",
         )?;
         for tok in &t.tokens_add {
-            stmt.execute(params![tok.token, arn, tok.task_id])
+            stmt.execute(params![tok.token, execution_id, tok.task_id])
                 .map_err(|e| super::exists_or("task token", &tok.token, e))?;
         }
     }
     if !t.tokens_invalidate.is_empty() {
         let mut stmt = conn.prepare_cached(
-            "UPDATE task_tokens SET status = 'INVALIDATED' WHERE token = ?1 AND execution_arn = ?2",
+            "UPDATE task_tokens SET active = 0 WHERE token = ?1 AND execution_id = ?2",
         )?;
         for tok in &t.tokens_invalidate {
-            stmt.execute(params![tok, arn])?;
+            stmt.execute(params![tok, execution_id])?;
         }
     }
     Ok(())

@@ -182,15 +182,15 @@ pub(crate) fn complete_outbox(
 pub(crate) fn task_token(conn: &Connection, token: &str) -> Result<Option<TaskToken>> {
     Ok(conn
         .prepare_cached(
-            "SELECT token, execution_arn, task_id, status FROM task_tokens WHERE token = ?1",
+            "SELECT t.token, e.arn, t.task_id, t.active FROM task_tokens t \
+             JOIN executions e ON e.id = t.execution_id WHERE t.token = ?1",
         )?
         .query_row([token], |r| {
-            let status: String = r.get(3)?;
             Ok(TaskToken {
                 token: r.get(0)?,
                 execution_arn: r.get(1)?,
                 task_id: r.get(2)?,
-                active: status == "ACTIVE",
+                active: r.get(3)?,
             })
         })
         .optional()?)
