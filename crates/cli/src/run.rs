@@ -195,6 +195,7 @@ pub fn main(args: Args) -> Result<ExitCode> {
         input_text: Some(input_text.as_str().into()),
         seed: io::random_u64(),
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     };
     let execution_arn = info.execution_arn.clone();
 

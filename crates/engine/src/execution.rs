@@ -45,6 +45,12 @@ pub struct ExecutionInfo {
     /// recorded before this existed replay with random (v4) tokens.
     #[serde(default)]
     pub time_ordered_tokens: bool,
+    /// Activities found not to exist when the execution started: a Task state
+    /// for one fails with `States.Runtime` before it is scheduled, as on AWS.
+    /// Unlike the other facts this one moves: [`Execution::set_missing_activities`]
+    /// replaces it before an input, and a replay must repeat that.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing_activities: Vec<String>,
 }
 
 /// Configurable limits, AWS's by default.
@@ -369,6 +375,12 @@ impl Execution {
     }
 
     /// Applies one input and runs until every frame is blocked again.
+    /// The activities that do not exist as of the next input (see
+    /// [`ExecutionInfo::missing_activities`]).
+    pub fn set_missing_activities(&mut self, missing: Vec<String>) {
+        self.info.missing_activities = missing;
+    }
+
     pub fn handle(&mut self, input: Input, now: i64) -> Decision {
         self.now = now.max(self.now);
         if matches!(input, Input::Redrive) {
@@ -484,6 +496,11 @@ impl Execution {
 
     pub fn status(&self) -> &Status {
         &self.status
+    }
+
+    /// The prepared definition it runs.
+    pub fn plan(&self) -> &Arc<Plan> {
+        &self.plan
     }
 
     pub fn info(&self) -> &ExecutionInfo {

@@ -76,6 +76,8 @@ pub struct Plan {
     context_readers: usize,
     /// Task states' resource kinds, by the address of their `Resource`.
     resource_kinds: FastMap<usize, ResourceKind>,
+    /// The activities its Task states name, each once.
+    activities: Vec<String>,
     /// A context object given whole (TestState's `context`) instead of the built one.
     pub(crate) fixed_context: Option<serde_json::Value>,
 }
@@ -152,6 +154,7 @@ impl Plan {
             context_free: HashSet::default(),
             context_readers: 0,
             resource_kinds: FastMap::default(),
+            activities: Vec::new(),
             fixed_context: None,
         };
         plan.root = plan.build(&definition.graph);
@@ -186,8 +189,11 @@ impl Plan {
 
     fn compile_state(&mut self, state: &State) {
         if let StateKind::Task(t) = &state.kind {
-            self.resource_kinds
-                .insert(address(&t.resource), ResourceKind::of(&t.resource));
+            let kind = ResourceKind::of(&t.resource);
+            if kind == ResourceKind::Activity && !self.activities.contains(&t.resource) {
+                self.activities.push(t.resource.clone());
+            }
+            self.resource_kinds.insert(address(&t.resource), kind);
         }
         let jsonpath = state.language(self.definition.query_language) == QueryLanguage::JsonPath;
         if !jsonpath {
@@ -347,6 +353,12 @@ impl Plan {
             Some(kind) => kind.clone(),
             None => ResourceKind::of(resource),
         }
+    }
+
+    /// The activity ARNs the definition's Task states name: the ones whose
+    /// existence an execution's host checks before each input.
+    pub fn activities(&self) -> &[String] {
+        &self.activities
     }
 
     /// Whether evaluating this state may read `$$`.

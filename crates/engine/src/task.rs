@@ -165,6 +165,10 @@ fn prepare(
     active: &Active,
 ) -> Result<Scheduled, Failure> {
     let kind = exec.plan.resource_kind(&task.resource);
+    if kind == ResourceKind::Activity && exec.info.missing_activities.contains(&task.resource) {
+        let env = Env::with(exec, frame, def, active, None, None);
+        return Err(env.runtime(&format!("The activity {} does not exist.", task.resource)));
+    }
     // Activities get a token too: the worker answers with it.
     let token = (task.resource.ends_with(".waitForTaskToken") || kind == ResourceKind::Activity)
         .then(|| {

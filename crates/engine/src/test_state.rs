@@ -173,6 +173,7 @@ pub fn start(req: Request) -> Result<Step, Refusal> {
         input_text: None,
         seed: req.seed,
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     };
     let exec_input = req.input.clone();
     let limits = Limits {

@@ -40,6 +40,7 @@ fn run(definition: &asl::Definition, case: &Value, seed: u64) -> Vec<Value> {
         input_text: None,
         seed,
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     };
     let outcome = engine::simulate::run(
         Plan::new(definition.clone()),

@@ -108,6 +108,7 @@ fn run_case(case: &Value) -> Verdict {
         input_text: Some(python_json(&case["input"]).into()),
         seed: 42,
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     };
     let mut responses: HashMap<String, Vec<TaskOutcome>> = HashMap::new();
     if let Some(mocks) = case["mocks"].as_object() {

@@ -105,6 +105,28 @@ pub(crate) fn enqueue(inner: &Arc<Inner>, execution: &str, req: &TaskRequest) {
     });
 }
 
+/// The activities among `activities` that do not exist: an execution is told
+/// before each input, so that a Task state for one fails as it is entered, as
+/// on AWS. Existing ones are remembered; a store that cannot tell counts as
+/// "exists" (the task then waits for a worker).
+pub(crate) async fn missing(inner: &Arc<Inner>, activities: &[String]) -> Vec<String> {
+    let mut missing = Vec::new();
+    for activity in activities {
+        if lock(&inner.activities.known).contains(activity) {
+            continue;
+        }
+        let owned = activity.clone();
+        match inner.store(move |s| s.describe_activity(&owned)).await {
+            Err(Error::Store(store::Error::NotFound { .. })) => missing.push(activity.clone()),
+            Ok(_) => {
+                lock(&inner.activities.known).insert(activity.clone());
+            }
+            Err(_) => {}
+        }
+    }
+    missing
+}
+
 fn push(inner: &Inner, execution: &str, task: u64, activity: &str) {
     let q = inner.activities.get(activity);
     lock(&q.items).push_back((execution.to_string(), task));

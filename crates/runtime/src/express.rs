@@ -41,6 +41,7 @@ pub(crate) async fn run(
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
         time_ordered_tokens: true,
+        missing_activities: Vec::new(),
     };
     // Events are built only when someone reads them: the execution log.
     let log = match &inner.logs {

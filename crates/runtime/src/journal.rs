@@ -22,6 +22,9 @@ pub(crate) enum Entry {
     Input {
         input: Input,
         now: i64,
+        /// The activities found missing before it (`Execution::set_missing_activities`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        missing: Vec<String>,
     },
     /// Several inputs committed by one transition (a worker's start of an
     /// activity task held back and committed with the task's answer).
@@ -33,15 +36,26 @@ pub(crate) enum Entry {
 pub(crate) struct TimedInput {
     pub input: Input,
     pub now: i64,
+    /// The activities found missing before it (`Execution::set_missing_activities`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 impl Entry {
     /// The journal entry of inputs handled by one transition.
     pub fn of_inputs(mut inputs: Vec<TimedInput>) -> Entry {
         if inputs.len() == 1
-            && let Some(TimedInput { input, now }) = inputs.pop()
+            && let Some(TimedInput {
+                input,
+                now,
+                missing,
+            }) = inputs.pop()
         {
-            return Entry::Input { input, now };
+            return Entry::Input {
+                input,
+                now,
+                missing,
+            };
         }
         Entry::Inputs(inputs)
     }

@@ -226,9 +226,10 @@ pub(crate) fn replay(
     let mut scratch = Transition::new(arn, 0);
     st.absorb(arn, &decision, &mut scratch);
     let mut events = scratch.events;
-    let mut fold = |input: &engine::Input, now: i64| {
+    let mut fold = |input: &engine::Input, now: i64, missing: &[String]| {
         let mut t = Transition::new(arn, 0);
         st.last_now = now;
+        st.exec.set_missing_activities(missing.to_vec());
         st.before_input(input, &mut t);
         let d = st.exec.handle(input.clone(), now);
         st.absorb(arn, &d, &mut t);
@@ -236,10 +237,14 @@ pub(crate) fn replay(
     };
     for entry in entries {
         match entry {
-            Entry::Input { input, now } => fold(input, *now),
+            Entry::Input {
+                input,
+                now,
+                missing,
+            } => fold(input, *now, missing),
             Entry::Inputs(inputs) => {
                 for i in inputs {
-                    fold(&i.input, i.now);
+                    fold(&i.input, i.now, &i.missing);
                 }
             }
             Entry::Start(_) => {

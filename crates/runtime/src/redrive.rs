@@ -98,9 +98,12 @@ pub(crate) async fn redrive(
     let now = now_ms().max(st.last_now);
     st.last_now = now;
     let mut t = Transition::new(arn, st.version);
+    let missing = crate::activities::missing(inner, st.exec.plan().activities()).await;
+    st.exec.set_missing_activities(missing.clone());
     t.journal = Some(crate::standard::journal_text(&Entry::Input {
         input: Input::Redrive,
         now,
+        missing,
     })?);
     let decision = st.exec.handle(Input::Redrive, now);
     if decision.events.is_empty() {

@@ -60,6 +60,7 @@ pub(crate) async fn start_linked(
         input_text: Some(input_text.as_str().into()),
         seed: crate::arn::random_u64(),
         time_ordered_tokens: true,
+        missing_activities: crate::activities::missing(inner, plan.activities()).await,
     };
     let limits = engine::Limits {
         keep_events: true,
@@ -271,9 +272,12 @@ pub(crate) async fn apply_or_hold(
     };
     let held_timers = t.timers_add.len();
     t.inbox_consumed.extend(inbox);
+    let missing = crate::activities::missing(inner, st.exec.plan().activities()).await;
+    st.exec.set_missing_activities(missing.clone());
     inputs.push(TimedInput {
         input: input.clone(),
         now,
+        missing,
     });
     st.before_input(&input, &mut t);
     let decision = st.exec.handle(input, now);

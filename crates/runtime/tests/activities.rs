@@ -623,3 +623,65 @@ async fn a_parent_stopped_while_its_sync_child_starts_aborts_the_child() {
     let e = store.describe_execution(&child_arn).unwrap();
     assert_eq!(e.status, ExecutionStatus::Aborted, "{e:?}");
 }
+
+/// A Task state for an activity that does not exist fails as it is entered,
+/// before anything is scheduled (as on AWS). The journal records what was
+/// missing, so a redrive replays that failure and, the activity being back,
+/// schedules the task.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_activity_fails_its_state_as_it_is_entered_and_a_redrive_runs_it() {
+    let (_dir, store, rt) = setup().await;
+    let first = activity(&*store, "first");
+    let act = activity(&*store, "comes-and-goes");
+    let def = format!(
+        r#"{{"StartAt":"First","States":{{"First":{{"Type":"Task","Resource":"{first}","Next":"Work"}},
+          "Work":{{"Type":"Task","Resource":"{act}","End":true}}}}}}"#
+    );
+    let sm = create(&*store, "deleted", MachineType::Standard, &def);
+    let exec = rt
+        .start_execution(start_req(&sm, Some("e"), "{}"))
+        .await
+        .unwrap()
+        .execution_arn;
+    // The activity goes while the execution waits in the state before.
+    store.delete_activity(&act).unwrap();
+    rt.forget_activity(&act);
+    let task = rt
+        .get_activity_task(&first, None, T)
+        .await
+        .unwrap()
+        .unwrap();
+    rt.send_task_success(&task.task_token, "{}".into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Failed);
+    assert_eq!(e.error.as_deref(), Some("States.Runtime"));
+    let entered = history(&*store, &exec)
+        .iter()
+        .rfind(|e| e.event_type == "TaskStateEntered")
+        .unwrap()
+        .id;
+    assert_eq!(
+        e.cause,
+        Some(format!(
+            "An error occurred while executing the state 'Work' (entered at the event id #{entered}). The activity {act} does not exist."
+        ))
+    );
+    assert_eq!(
+        types(&history(&*store, &exec))[entered as usize - 1..],
+        ["TaskStateEntered", "ExecutionFailed"]
+    );
+
+    activity(&*store, "comes-and-goes");
+    rt.redrive_execution(&exec, None).await.unwrap();
+    let task = rt.get_activity_task(&act, None, T).await.unwrap().unwrap();
+    rt.send_task_success(&task.task_token, r#"{"back":true}"#.into())
+        .await
+        .unwrap();
+    rt.wait_until_done(&exec, T).await.unwrap();
+    let e = store.describe_execution(&exec).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
+    assert_eq!(e.output.as_deref(), Some(r#"{"back":true}"#));
+}

@@ -151,6 +151,7 @@ fn oracle(i: usize) -> Vec<(i64, i64, String, String)> {
         input_text: Some(input(i).as_str().into()),
         seed: 0,
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     };
     let value: serde_json::Value = serde_json::from_str(&input(i)).expect("input");
     let run = engine::simulate::run(

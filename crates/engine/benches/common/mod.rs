@@ -134,6 +134,7 @@ impl Workload {
             input_text: None,
             seed: 1,
             time_ordered_tokens: false,
+            missing_activities: Vec::new(),
         };
         Workload {
             id: id.to_string(),

@@ -23,6 +23,7 @@ pub fn info() -> ExecutionInfo {
         input_text: None,
         seed: 1,
         time_ordered_tokens: false,
+        missing_activities: Vec::new(),
     }
 }
 
