@@ -53,6 +53,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "compact task tokens",
         sql: include_str!("../migrations/sqlite/0007_compact_tokens.sql"),
     },
+    Migration {
+        version: 8,
+        name: "transition chains",
+        sql: include_str!("../migrations/sqlite/0008_transition_chains.sql"),
+    },
 ];
 
 /// The schema version a fully migrated database has.

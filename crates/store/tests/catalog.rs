@@ -9,11 +9,11 @@ use store::*;
 fn schema_is_created_and_reopened() {
     let (_dir, path) = temp_db();
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 7);
+    assert_eq!(s.schema_version().unwrap(), 8);
     s.create_state_machine(machine("m", 1)).unwrap();
     drop(s);
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 7);
+    assert_eq!(s.schema_version().unwrap(), 8);
     assert_eq!(
         s.describe_state_machine(&machine_arn("m")).unwrap(),
         machine("m", 1)

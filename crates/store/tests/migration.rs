@@ -115,7 +115,7 @@ fn history_journal_and_tokens_written_by_schema_5_read_the_same_now() {
     }
 
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 7);
+    assert_eq!(s.schema_version().unwrap(), 8);
     s.integrity_check().unwrap();
     for (arn, events) in [(&long, 250), (&short, 3)] {
         let expected = old_events(events);

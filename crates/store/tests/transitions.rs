@@ -296,6 +296,77 @@ fn history_pages_forward_and_reverse() {
     assert_eq!(json["stateEnteredEventDetails"]["name"], "S2");
 }
 
+/// Executions committing in turn each read back their own transitions only,
+/// in order, in pages of any size and from any journal position.
+#[test]
+fn interleaved_executions_read_their_own_history_and_journal() {
+    let (_dir, s) = open();
+    let names = ["a", "b", "c"];
+    let arns: Vec<String> = names.iter().map(|n| start(&*s, "m", n, 1)).collect();
+    // Per execution: its next event id, version, and the journal entries written.
+    let mut next = vec![2i64; 3];
+    let mut version = vec![1i64; 3];
+    let mut journals: Vec<Vec<(i64, String)>> = vec![Vec::new(); 3];
+    for round in 0..40i64 {
+        for (i, arn) in arns.iter().enumerate() {
+            let mut t = Transition::new(arn, version[i]);
+            // 0 to 3 events; every third transition without a journal entry.
+            let n = ((round + i as i64) % 4) as usize;
+            t.events = events(next[i], n, round);
+            next[i] += n as i64;
+            version[i] += 1;
+            if (round + i as i64) % 3 != 0 {
+                let entry = format!("{} {}", names[i], version[i]);
+                journals[i].push((version[i], entry.clone()));
+                t.journal = Some(entry);
+            }
+            s.commit(vec![t]).unwrap();
+        }
+    }
+    for (i, arn) in arns.iter().enumerate() {
+        let all: Vec<i64> = (1..next[i]).collect();
+        for size in [1, 4, 1000] {
+            for reverse in [false, true] {
+                let mut q = HistoryQuery {
+                    reverse_order: reverse,
+                    page: PageRequest::first(size),
+                };
+                let mut ids = Vec::new();
+                loop {
+                    let p = s.history(arn, &q).unwrap();
+                    assert!(p.items.len() <= size);
+                    ids.extend(p.items.iter().map(|e| e.id));
+                    match p.next_token {
+                        Some(tok) => q.page.next_token = Some(tok),
+                        None => break,
+                    }
+                }
+                let mut want = all.clone();
+                if reverse {
+                    want.reverse();
+                }
+                assert_eq!(ids, want, "{arn} size {size} reverse {reverse}");
+            }
+        }
+        let stored: Vec<(i64, String)> = s
+            .journal(arn, 0, 1000)
+            .unwrap()
+            .into_iter()
+            .map(|j| (j.version, j.entry))
+            .collect();
+        assert_eq!(stored, journals[i]);
+        let after = journals[i][10].0;
+        let slice: Vec<i64> = s
+            .journal(arn, after, 5)
+            .unwrap()
+            .iter()
+            .map(|j| j.version)
+            .collect();
+        let want: Vec<i64> = journals[i][11..16].iter().map(|j| j.0).collect();
+        assert_eq!(slice, want);
+    }
+}
+
 #[test]
 fn engine_events_round_trip_through_rows() {
     let event = engine::HistoryEvent {

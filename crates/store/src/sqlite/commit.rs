@@ -18,11 +18,14 @@ pub(crate) fn apply_batch(conn: &Connection, batch: &[Transition]) -> Result<Vec
 /// Applies one transition if the execution's version is `t.expected_version`.
 pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> {
     let arn = t.execution_arn.as_str();
-    let current: Option<(i64, i64, i64)> = conn
-        .prepare_cached("SELECT version, next_event_id, id FROM executions WHERE arn = ?1")?
-        .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    type Current = (i64, i64, i64, Option<i64>);
+    let current: Option<Current> = conn
+        .prepare_cached(
+            "SELECT version, next_event_id, id, last_transition FROM executions WHERE arn = ?1",
+        )?
+        .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .optional()?;
-    let Some((version, next_event_id, execution_id)) = current else {
+    let Some((version, next_event_id, execution_id, last_transition)) = current else {
         return Ok(CommitOutcome::NotFound);
     };
     if version != t.expected_version {
@@ -30,16 +33,40 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
     }
     let new_next = check_event_ids(t, next_event_id)?;
 
+    // The row goes at the end of the execution's chain (`history::Chain`).
+    let first_event = t.events.first().map_or(next_event_id, |e| e.id);
+    let events = if t.events.is_empty() {
+        None
+    } else {
+        Some(encode_events(&t.events)?)
+    };
+    conn.prepare_cached(
+        "INSERT INTO transitions (execution_id, version, first_event, events, journal, previous) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        execution_id,
+        version + 1,
+        first_event,
+        events,
+        t.journal,
+        last_transition
+    ])?;
+    let seq = conn.last_insert_rowid();
     // The version predicate repeats the check so the statement is also correct
-    // where several writers race (PostgreSQL); here it always matches.
+    // where several writers race (PostgreSQL); here it always matches, and the
+    // row above goes with the rolled-back request otherwise.
     let changed = conn
         .prepare_cached(
             "UPDATE executions SET version = version + 1, next_event_id = ?3, \
-             snapshot = COALESCE(?4, snapshot) WHERE arn = ?1 AND version = ?2",
+             snapshot = COALESCE(?4, snapshot), last_transition = ?5 \
+             WHERE arn = ?1 AND version = ?2",
         )?
-        .execute(params![arn, version, new_next, t.snapshot])?;
+        .execute(params![arn, version, new_next, t.snapshot, seq])?;
     if changed != 1 {
-        return Ok(CommitOutcome::VersionConflict { current: version });
+        return Err(Error::Invalid(format!(
+            "{arn} changed under its own transaction (version {version})"
+        )));
     }
     if let Some(at) = t.redrive {
         conn.prepare_cached(
@@ -63,23 +90,6 @@ pub(crate) fn apply(conn: &Connection, t: &Transition) -> Result<CommitOutcome> 
             end.stopped_at
         ])?;
     }
-    let first_event = t.events.first().map_or(next_event_id, |e| e.id);
-    let events = if t.events.is_empty() {
-        None
-    } else {
-        Some(encode_events(&t.events)?)
-    };
-    conn.prepare_cached(
-        "INSERT INTO transitions (execution_id, version, first_event, events, journal) \
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![
-        execution_id,
-        version + 1,
-        first_event,
-        events,
-        t.journal
-    ])?;
     write_side_rows(conn, t, execution_id)?;
     Ok(CommitOutcome::Committed {
         version: version + 1,

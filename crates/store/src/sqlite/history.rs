@@ -1,6 +1,6 @@
 //! History pages: GetExecutionHistory, forward or reverse, keyset-paginated by event id.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -36,19 +36,77 @@ fn decode_events(text: &str) -> Result<Vec<EventRow>> {
         .collect())
 }
 
-/// The store's integer id of execution `arn`.
-fn execution_id(conn: &Connection, arn: &str) -> Result<Option<i64>> {
-    Ok(conn
-        .prepare_cached("SELECT id FROM executions WHERE arn = ?1")?
-        .query_row([arn], |r| r.get(0))
-        .optional()?)
+/// One row of an execution's chain of transitions, without its texts.
+struct Link {
+    seq: i64,
+    previous: Option<i64>,
+    first_event: i64,
+    version: i64,
+    has_events: bool,
+    has_journal: bool,
+}
+
+/// An execution's transition rows, walked from its last one back: each row
+/// names the one before it (schema 8). Along the chain, `first_event` and
+/// `version` never decrease.
+struct Chain<'c> {
+    stmt: rusqlite::CachedStatement<'c>,
+    next: Option<i64>,
+}
+
+impl<'c> Chain<'c> {
+    /// The chain of execution `arn`; `None` if there is no such execution.
+    fn of(conn: &'c Connection, arn: &str) -> Result<Option<Chain<'c>>> {
+        let last: Option<Option<i64>> = conn
+            .prepare_cached("SELECT last_transition FROM executions WHERE arn = ?1")?
+            .query_row([arn], |r| r.get(0))
+            .optional()?;
+        let Some(last) = last else { return Ok(None) };
+        let stmt = conn.prepare_cached(
+            "SELECT previous, first_event, version, events IS NOT NULL, journal IS NOT NULL \
+             FROM transitions WHERE seq = ?1",
+        )?;
+        Ok(Some(Chain { stmt, next: last }))
+    }
+
+    /// The row before the last one returned (the last row first).
+    fn back(&mut self) -> Result<Option<Link>> {
+        let Some(seq) = self.next else {
+            return Ok(None);
+        };
+        let link = self
+            .stmt
+            .query_row([seq], |r| {
+                Ok(Link {
+                    seq,
+                    previous: r.get(0)?,
+                    first_event: r.get(1)?,
+                    version: r.get(2)?,
+                    has_events: r.get(3)?,
+                    has_journal: r.get(4)?,
+                })
+            })
+            .optional()?
+            .ok_or_else(|| Error::Corrupt(format!("transition {seq} is missing from its chain")))?;
+        self.next = link.previous;
+        Ok(Some(link))
+    }
+}
+
+/// One column of one transition row.
+fn text(conn: &Connection, column: &str, seq: i64) -> Result<String> {
+    let sql = match column {
+        "events" => "SELECT events FROM transitions WHERE seq = ?1",
+        _ => "SELECT journal FROM transitions WHERE seq = ?1",
+    };
+    Ok(conn.prepare_cached(sql)?.query_row([seq], |r| r.get(0))?)
 }
 
 /// One page of an execution's history. The token holds the last id returned (and
 /// the direction, so a forward token cannot be replayed on a reverse listing).
 ///
-/// An execution's transition rows in (first_event, version) order hold its
-/// events in id order; a page reads rows from the one holding its first event.
+/// An execution's transition rows, in chain order, hold its events in id order;
+/// a forward page reads rows from the one holding its first event.
 pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Page<EventRow>> {
     let kind = if q.reverse_order {
         "history-reverse"
@@ -59,48 +117,40 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
         Some(t) => Some(page::int(&page::decode(kind, t)?, 0)?),
         None => None,
     };
-    let Some(id) = execution_id(conn, arn)? else {
+    let Some(mut chain) = Chain::of(conn, arn)? else {
         return Err(not_found("execution", arn));
     };
     let limit = q.page.limit();
     let mut items = Vec::new();
     if q.reverse_order {
         let before = bound.unwrap_or(i64::MAX);
-        let mut stmt = conn.prepare_cached(
-            "SELECT events FROM transitions WHERE execution_id = ?1 AND first_event < ?2 \
-             AND events IS NOT NULL ORDER BY first_event DESC, version DESC",
-        )?;
-        let mut rows = stmt.query(params![id, before])?;
         while items.len() <= limit {
-            let Some(row) = rows.next()? else { break };
-            let text: String = row.get(0)?;
-            items.extend(
-                decode_events(&text)?
-                    .into_iter()
-                    .rev()
-                    .filter(|e| e.id < before),
-            );
+            let Some(link) = chain.back()? else { break };
+            if !link.has_events || link.first_event >= before {
+                continue;
+            }
+            let events = decode_events(&text(conn, "events", link.seq)?)?;
+            items.extend(events.into_iter().rev().filter(|e| e.id < before));
         }
     } else {
         let after = bound.unwrap_or(i64::MIN);
-        // The row holding event `after + 1`: the last one starting at or before it.
-        let from: Option<i64> = conn
-            .prepare_cached(
-                "SELECT first_event FROM transitions WHERE execution_id = ?1 \
-                 AND first_event <= ?2 AND events IS NOT NULL \
-                 ORDER BY first_event DESC, version DESC LIMIT 1",
-            )?
-            .query_row(params![id, after.saturating_add(1)], |r| r.get(0))
-            .optional()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT events FROM transitions WHERE execution_id = ?1 AND first_event >= ?2 \
-             AND events IS NOT NULL ORDER BY first_event, version",
-        )?;
-        let mut rows = stmt.query(params![id, from.unwrap_or(i64::MIN)])?;
-        while items.len() <= limit {
-            let Some(row) = rows.next()? else { break };
-            let text: String = row.get(0)?;
-            items.extend(decode_events(&text)?.into_iter().filter(|e| e.id > after));
+        // Back to the row holding event `after + 1`: the last one starting at or before it.
+        let mut rows = Vec::new();
+        while let Some(link) = chain.back()? {
+            if !link.has_events {
+                continue;
+            }
+            rows.push(link.seq);
+            if link.first_event <= after.saturating_add(1) {
+                break;
+            }
+        }
+        for seq in rows.into_iter().rev() {
+            if items.len() > limit {
+                break;
+            }
+            let events = decode_events(&text(conn, "events", seq)?)?;
+            items.extend(events.into_iter().filter(|e| e.id > after));
         }
     }
     let next_token = (items.len() > limit).then(|| {
@@ -117,19 +167,26 @@ pub(crate) fn journal(
     after: i64,
     limit: usize,
 ) -> Result<Vec<JournalEntry>> {
-    let Some(id) = execution_id(conn, arn)? else {
+    let Some(mut chain) = Chain::of(conn, arn)? else {
         return Ok(Vec::new());
     };
-    Ok(conn
-        .prepare_cached(
-            "SELECT version, journal FROM transitions WHERE execution_id = ?1 AND version > ?2 \
-             AND journal IS NOT NULL ORDER BY first_event, version LIMIT ?3",
-        )?
-        .query_map(params![id, after, limit as i64], |r| {
+    let mut rows = Vec::new();
+    while let Some(link) = chain.back()? {
+        if link.version <= after {
+            break;
+        }
+        if link.has_journal {
+            rows.push((link.seq, link.version));
+        }
+    }
+    rows.reverse();
+    rows.truncate(limit);
+    rows.into_iter()
+        .map(|(seq, version)| {
             Ok(JournalEntry {
-                version: r.get(0)?,
-                entry: r.get(1)?,
+                version,
+                entry: text(conn, "journal", seq)?,
             })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .collect()
 }
