@@ -304,8 +304,8 @@ fn interleaved_executions_read_their_own_history_and_journal() {
     let names = ["a", "b", "c"];
     let arns: Vec<String> = names.iter().map(|n| start(&*s, "m", n, 1)).collect();
     // Per execution: its next event id, version, and the journal entries written.
-    let mut next = vec![2i64; 3];
-    let mut version = vec![1i64; 3];
+    let mut next = [2i64; 3];
+    let mut version = [1i64; 3];
     let mut journals: Vec<Vec<(i64, String)>> = vec![Vec::new(); 3];
     for round in 0..40i64 {
         for (i, arn) in arns.iter().enumerate() {
