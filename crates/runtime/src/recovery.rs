@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use engine::Execution;
-use store::{EventRow, HistoryQuery, PageRequest, Transition};
+use store::{EventRow, Transition};
 
 use crate::core::{Counters, Inner, lock};
 use crate::journal::{Actor, ActorState, Entry};
@@ -155,43 +155,23 @@ async fn rebuild(inner: &Arc<Inner>, arn: &str) -> Result<Option<Arc<Actor>>> {
 }
 
 pub(crate) async fn read_journal(inner: &Arc<Inner>, arn: &str) -> Result<Vec<Entry>> {
-    let mut entries = Vec::new();
-    let mut after = 0;
-    loop {
-        let owned = arn.to_string();
-        let page = inner.store(move |s| s.journal(&owned, after, 1000)).await?;
-        let Some(last) = page.last() else { break };
-        after = last.version;
-        for row in page {
-            let entry: Entry = serde_json::from_str(&row.entry).map_err(|e| {
+    let owned = arn.to_string();
+    let rows = inner
+        .store(move |s| s.journal(&owned, 0, usize::MAX))
+        .await?;
+    rows.into_iter()
+        .map(|row| {
+            serde_json::from_str(&row.entry).map_err(|e| {
                 Error::Internal(format!("journal entry {} of {arn}: {e}", row.version))
-            })?;
-            entries.push(entry);
-        }
-    }
-    Ok(entries)
+            })
+        })
+        .collect()
 }
 
 /// An execution's whole stored history, oldest first.
 pub(crate) async fn read_history(inner: &Arc<Inner>, arn: &str) -> Result<Vec<EventRow>> {
-    let mut events = Vec::new();
-    let mut token = None;
-    loop {
-        let owned = arn.to_string();
-        let query = HistoryQuery {
-            reverse_order: false,
-            page: PageRequest {
-                max_results: 1000,
-                next_token: token,
-            },
-        };
-        let page = inner.store(move |s| s.history(&owned, &query)).await?;
-        events.extend(page.items);
-        token = page.next_token;
-        if token.is_none() {
-            return Ok(events);
-        }
-    }
+    let owned = arn.to_string();
+    inner.store(move |s| s.all_events(&owned)).await
 }
 
 /// Folds the journal into a fresh execution; returns its state and the events

@@ -125,6 +125,24 @@ pub trait Store: Send + Sync {
     /// GetExecutionHistory: one page, by event id ascending or descending.
     fn history(&self, execution_arn: &str, query: &HistoryQuery) -> Result<Page<EventRow>>;
 
+    /// An execution's whole history, oldest first (what a replay is checked
+    /// against). A backend may read it in one pass instead of page by page.
+    fn all_events(&self, execution_arn: &str) -> Result<Vec<EventRow>> {
+        let mut events = Vec::new();
+        let mut query = HistoryQuery {
+            reverse_order: false,
+            page: crate::PageRequest::first(1000),
+        };
+        loop {
+            let page = self.history(execution_arn, &query)?;
+            events.extend(page.items);
+            match page.next_token {
+                Some(token) => query.page.next_token = Some(token),
+                None => return Ok(events),
+            }
+        }
+    }
+
     // ---- inbox ----
 
     /// Adds inbox rows; a row whose dedup key is present is dropped (`Duplicate`).

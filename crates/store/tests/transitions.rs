@@ -348,6 +348,8 @@ fn interleaved_executions_read_their_own_history_and_journal() {
                 assert_eq!(ids, want, "{arn} size {size} reverse {reverse}");
             }
         }
+        let whole: Vec<i64> = s.all_events(arn).unwrap().iter().map(|e| e.id).collect();
+        assert_eq!(whole, all);
         let stored: Vec<(i64, String)> = s
             .journal(arn, 0, 1000)
             .unwrap()
@@ -365,6 +367,10 @@ fn interleaved_executions_read_their_own_history_and_journal() {
         let want: Vec<i64> = journals[i][11..16].iter().map(|j| j.0).collect();
         assert_eq!(slice, want);
     }
+    assert!(matches!(
+        s.all_events("arn:none"),
+        Err(Error::NotFound { .. })
+    ));
 }
 
 #[test]

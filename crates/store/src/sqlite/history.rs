@@ -160,6 +160,24 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
     Ok(Page { items, next_token })
 }
 
+/// An execution's whole history in one walk of its chain.
+pub(crate) fn all(conn: &Connection, arn: &str) -> Result<Vec<EventRow>> {
+    let Some(mut chain) = Chain::of(conn, arn)? else {
+        return Err(not_found("execution", arn));
+    };
+    let mut rows = Vec::new();
+    while let Some(link) = chain.back()? {
+        if link.has_events {
+            rows.push(link.seq);
+        }
+    }
+    let mut events = Vec::new();
+    for seq in rows.into_iter().rev() {
+        events.extend(decode_events(&text(conn, "events", seq)?)?);
+    }
+    Ok(events)
+}
+
 /// Journal entries of one execution after `after`, by version.
 pub(crate) fn journal(
     conn: &Connection,

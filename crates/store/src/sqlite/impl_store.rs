@@ -174,6 +174,10 @@ impl Store for SqliteStore {
         self.read(|c| history::page(c, execution_arn, query))
     }
 
+    fn all_events(&self, execution_arn: &str) -> Result<Vec<EventRow>> {
+        self.read(|c| history::all(c, execution_arn))
+    }
+
     fn append_inbox(&self, rows: Vec<NewInboxRow>) -> Result<Vec<InboxAppend>> {
         self.write(move |c| queues::append_inbox(c, &rows))
     }
