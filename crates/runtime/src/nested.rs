@@ -102,24 +102,31 @@ pub(crate) async fn stop_if_orphaned(inner: &Arc<Inner>, child: &str) -> crate::
     Ok(())
 }
 
-/// The inbox row that answers the parent's task with the child's end, in
-/// DescribeExecution's shape (`Input`/`Output` as text for `.sync`, as JSON for
-/// `.sync:2`); a child that did not succeed fails the task with
-/// `States.TaskFailed` and that shape (plus `Error`, `Cause`) as the cause.
-pub(crate) fn result_row(
-    parent: &ParentLink,
-    child: &Execution,
-    started_at: i64,
-    ending: &Ending,
-) -> NewInboxRow {
-    let info = child.info();
+/// How a child ended, for its parent's task.
+struct ChildEnd<'a> {
+    execution_arn: &'a str,
+    name: &'a str,
+    state_machine_arn: &'a str,
+    input: &'a str,
+    start_ms: i64,
+    /// Standard children only (Express ones cannot be redriven).
+    redrive_count: Option<u32>,
+    ending: &'a Ending,
+}
+
+/// The child's end in DescribeExecution's shape (`Input` and `Output` as text
+/// for `.sync`, as JSON for `.sync:2`; `Error` and `Cause` when it did not
+/// succeed), and whether it succeeded. A child that did not succeed fails the
+/// task with `States.TaskFailed` and that shape as the cause.
+fn child_shape(child: &ChildEnd<'_>, json: bool) -> (bool, Value) {
     let text = |t: &str| -> Value {
-        if parent.json {
+        if json {
             serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string()))
         } else {
             Value::String(t.to_string())
         }
     };
+    let ending = child.ending;
     let succeeded = ending.status == ExecutionStatus::Succeeded;
     let mut m = Map::new();
     if !succeeded {
@@ -130,46 +137,61 @@ pub(crate) fn result_row(
             m.insert("Error".into(), e.clone().into());
         }
     }
-    m.insert("ExecutionArn".into(), info.execution_arn.clone().into());
-    m.insert(
-        "Input".into(),
-        text(info.input_text.as_deref().unwrap_or("{}")),
-    );
+    m.insert("ExecutionArn".into(), child.execution_arn.into());
+    m.insert("Input".into(), text(child.input));
     m.insert("InputDetails".into(), json!({"Included": true}));
-    m.insert("Name".into(), info.name.clone().into());
+    m.insert("Name".into(), child.name.into());
     if let Some(out) = &ending.output {
         m.insert("Output".into(), text(out));
         m.insert("OutputDetails".into(), json!({"Included": true}));
     }
-    m.insert("RedriveCount".into(), info.redrive_count.into());
-    if succeeded {
-        m.insert("RedriveStatus".into(), "NOT_REDRIVABLE".into());
-        m.insert(
-            "RedriveStatusReason".into(),
-            "Execution is SUCCEEDED and cannot be redriven".into(),
-        );
-    } else {
-        m.insert("RedriveStatus".into(), "REDRIVABLE".into());
+    if let Some(count) = child.redrive_count {
+        m.insert("RedriveCount".into(), count.into());
+        if succeeded {
+            m.insert("RedriveStatus".into(), "NOT_REDRIVABLE".into());
+            m.insert(
+                "RedriveStatusReason".into(),
+                "Execution is SUCCEEDED and cannot be redriven".into(),
+            );
+        } else {
+            m.insert("RedriveStatus".into(), "REDRIVABLE".into());
+        }
     }
-    m.insert("StartDate".into(), started_at.into());
-    m.insert(
-        "StateMachineArn".into(),
-        info.state_machine_arn.clone().into(),
-    );
+    m.insert("StartDate".into(), child.start_ms.into());
+    m.insert("StateMachineArn".into(), child.state_machine_arn.into());
     m.insert("Status".into(), ending.status.as_str().into());
     m.insert("StopDate".into(), ending.stopped_at.into());
-    let shape = Value::Object(m);
-    let input = if succeeded {
-        Input::TaskSucceeded {
+    (succeeded, Value::Object(m))
+}
+
+/// The inbox row that answers the parent's task with the child's end
+/// ([`child_shape`]).
+pub(crate) fn result_row(
+    parent: &ParentLink,
+    child: &Execution,
+    started_at: i64,
+    ending: &Ending,
+) -> NewInboxRow {
+    let info = child.info();
+    let end = ChildEnd {
+        execution_arn: &info.execution_arn,
+        name: &info.name,
+        state_machine_arn: &info.state_machine_arn,
+        input: info.input_text.as_deref().unwrap_or("{}"),
+        start_ms: started_at,
+        redrive_count: Some(info.redrive_count),
+        ending,
+    };
+    let input = match child_shape(&end, parent.json) {
+        (true, output) => Input::TaskSucceeded {
             task: parent.task,
-            output: shape,
-        }
-    } else {
-        Input::TaskFailed {
+            output,
+        },
+        (false, shape) => Input::TaskFailed {
             task: parent.task,
             error: Some("States.TaskFailed".to_string()),
             cause: Some(shape.to_string()),
-        }
+        },
     };
     NewInboxRow {
         execution_arn: parent.execution_arn.clone(),
@@ -393,43 +415,21 @@ fn express_outcome(r: &crate::SyncResult, json: bool) -> TaskOutcome {
         cause: r.cause.clone(),
         stopped_at: r.stop_ms,
     };
-    let text = |t: &str| -> Value {
-        if json {
-            serde_json::from_str(t).unwrap_or_else(|_| Value::String(t.to_string()))
-        } else {
-            Value::String(t.to_string())
-        }
+    let end = ChildEnd {
+        execution_arn: &r.execution_arn,
+        name: &r.name,
+        state_machine_arn: &r.state_machine_arn,
+        input: &r.input,
+        start_ms: r.start_ms,
+        redrive_count: None,
+        ending: &ending,
     };
-    let mut m = Map::new();
-    let succeeded = ending.status == ExecutionStatus::Succeeded;
-    if !succeeded {
-        if let Some(c) = &ending.cause {
-            m.insert("Cause".into(), c.clone().into());
-        }
-        if let Some(e) = &ending.error {
-            m.insert("Error".into(), e.clone().into());
-        }
-    }
-    m.insert("ExecutionArn".into(), r.execution_arn.clone().into());
-    m.insert("Input".into(), text(&r.input));
-    m.insert("InputDetails".into(), json!({"Included": true}));
-    m.insert("Name".into(), r.name.clone().into());
-    if let Some(out) = &ending.output {
-        m.insert("Output".into(), text(out));
-        m.insert("OutputDetails".into(), json!({"Included": true}));
-    }
-    m.insert("StartDate".into(), r.start_ms.into());
-    m.insert("StateMachineArn".into(), r.state_machine_arn.clone().into());
-    m.insert("Status".into(), r.status.clone().into());
-    m.insert("StopDate".into(), r.stop_ms.into());
-    let shape = Value::Object(m);
-    if succeeded {
-        TaskOutcome::Succeeded(shape)
-    } else {
-        TaskOutcome::Failed {
+    match child_shape(&end, json) {
+        (true, output) => TaskOutcome::Succeeded(output),
+        (false, shape) => TaskOutcome::Failed {
             error: Some("States.TaskFailed".to_string()),
             cause: Some(shape.to_string()),
-        }
+        },
     }
 }
 

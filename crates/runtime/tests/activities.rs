@@ -685,3 +685,60 @@ async fn a_deleted_activity_fails_its_state_as_it_is_entered_and_a_redrive_runs_
     assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
     assert_eq!(e.output.as_deref(), Some(r#"{"back":true}"#));
 }
+
+/// An Express child of `.sync:2` runs in memory to its end; the parent's task
+/// gets its DescribeExecution shape (no redrive fields: Express executions
+/// cannot be redriven), or fails with `States.TaskFailed` and that shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_express_sync_child_answers_with_its_end() {
+    let (_dir, store, rt) = setup().await;
+    let child = create(
+        &*store,
+        "quick",
+        MachineType::Express,
+        r#"{"StartAt":"C","States":{"C":{"Type":"Choice","Choices":[{"Variable":"$.ok","BooleanEquals":true,"Next":"Done"}],"Default":"No"},
+           "Done":{"Type":"Pass","Result":{"done":1},"End":true},
+           "No":{"Type":"Fail","Error":"Child.No","Cause":"not ok"}}}"#,
+    );
+    let parent_def = format!(
+        r#"{{"StartAt":"Run","States":{{"Run":{{"Type":"Task",
+          "Resource":"arn:aws:states:::states:startExecution.sync:2",
+          "Parameters":{{"StateMachineArn":"{child}","Input.$":"$"}},"End":true}}}}}}"#
+    );
+    let parent = create(&*store, "parent", MachineType::Standard, &parent_def);
+    let ok = rt
+        .start_execution(start_req(&parent, Some("ok"), r#"{"ok":true}"#))
+        .await
+        .unwrap()
+        .execution_arn;
+    let no = rt
+        .start_execution(start_req(&parent, Some("no"), r#"{"ok":false}"#))
+        .await
+        .unwrap()
+        .execution_arn;
+    rt.wait_until_done(&ok, T).await.unwrap();
+    rt.wait_until_done(&no, T).await.unwrap();
+
+    let e = store.describe_execution(&ok).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Succeeded, "{e:?}");
+    let out: serde_json::Value = serde_json::from_str(e.output.as_deref().unwrap()).unwrap();
+    assert!(
+        out["ExecutionArn"]
+            .as_str()
+            .unwrap()
+            .contains(":express:quick:")
+    );
+    assert_eq!(out["Input"], serde_json::json!({"ok": true}));
+    assert_eq!(out["Output"], serde_json::json!({"done": 1}));
+    assert_eq!(out["Status"], "SUCCEEDED");
+    assert!(out.get("RedriveCount").is_none() && out.get("Error").is_none());
+
+    let e = store.describe_execution(&no).unwrap();
+    assert_eq!(e.status, ExecutionStatus::Failed);
+    assert_eq!(e.error.as_deref(), Some("States.TaskFailed"));
+    let cause: serde_json::Value = serde_json::from_str(e.cause.as_deref().unwrap()).unwrap();
+    assert_eq!(cause["Status"], "FAILED");
+    assert_eq!(cause["Error"], "Child.No");
+    assert_eq!(cause["Cause"], "not ok");
+    assert!(cause.get("Output").is_none());
+}
