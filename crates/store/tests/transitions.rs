@@ -301,14 +301,20 @@ fn history_pages_forward_and_reverse() {
 #[test]
 fn interleaved_executions_read_their_own_history_and_journal() {
     let (_dir, s) = open();
-    let names = ["a", "b", "c"];
+    // Nine executions, then three: while nine commit, more rows of others lie
+    // between two checkpoints of one than a range scan is used for, so reads
+    // walk the chain; later segments of the three are read by a scan.
+    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     let arns: Vec<String> = names.iter().map(|n| start(&*s, "m", n, 1)).collect();
     // Per execution: its next event id, version, and the journal entries written.
-    let mut next = [2i64; 3];
-    let mut version = [1i64; 3];
-    let mut journals: Vec<Vec<(i64, String)>> = vec![Vec::new(); 3];
-    for round in 0..40i64 {
+    let mut next = [2i64; 9];
+    let mut version = [1i64; 9];
+    let mut journals: Vec<Vec<(i64, String)>> = vec![Vec::new(); 9];
+    for round in 0..280i64 {
         for (i, arn) in arns.iter().enumerate() {
+            if round >= 140 && i >= 3 {
+                continue;
+            }
             let mut t = Transition::new(arn, version[i]);
             // 0 to 3 events; every third transition without a journal entry.
             let n = ((round + i as i64) % 4) as usize;
@@ -325,7 +331,7 @@ fn interleaved_executions_read_their_own_history_and_journal() {
     }
     for (i, arn) in arns.iter().enumerate() {
         let all: Vec<i64> = (1..next[i]).collect();
-        for size in [1, 4, 1000] {
+        for size in [1, 4, 7, 100, 1000] {
             for reverse in [false, true] {
                 let mut q = HistoryQuery {
                     reverse_order: reverse,
@@ -357,15 +363,25 @@ fn interleaved_executions_read_their_own_history_and_journal() {
             .map(|j| (j.version, j.entry))
             .collect();
         assert_eq!(stored, journals[i]);
-        let after = journals[i][10].0;
-        let slice: Vec<i64> = s
-            .journal(arn, after, 5)
-            .unwrap()
-            .iter()
-            .map(|j| j.version)
-            .collect();
-        let want: Vec<i64> = journals[i][11..16].iter().map(|j| j.0).collect();
-        assert_eq!(slice, want);
+        // Slices starting in the first segment, at a checkpoint, past one,
+        // and running over segment ends.
+        for from in [10, 41, 42, 43, 60, 95, 130, 170]
+            .into_iter()
+            .filter(|&f| f < journals[i].len())
+        {
+            let after = journals[i][from].0;
+            let slice: Vec<i64> = s
+                .journal(arn, after, 30)
+                .unwrap()
+                .iter()
+                .map(|j| j.version)
+                .collect();
+            let want: Vec<i64> = journals[i][from + 1..(from + 31).min(journals[i].len())]
+                .iter()
+                .map(|j| j.0)
+                .collect();
+            assert_eq!(slice, want, "{arn} after {after}");
+        }
     }
     assert!(matches!(
         s.all_events("arn:none"),

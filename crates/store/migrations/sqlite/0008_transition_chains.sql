@@ -5,9 +5,10 @@
 -- index, so every transition wrote a 4 KiB index page to the WAL (and later to
 -- the database) for a 20-byte entry: about a quarter of all pages written. Now
 -- each row names the previous row of its execution, and the execution names its
--- last row: reading walks the chain back (one rowid lookup a row, as the index
--- scan cost), and a commit writes nothing beside the row it appends and the
--- execution row it updates anyway.
+-- last row, and a commit writes nothing beside the row it appends and the
+-- execution row it updates anyway. Every 64th version is a checkpoint, indexed:
+-- a read starts at the checkpoint nearest its position and walks back at most
+-- 64 rows at a time (one index entry per 64 transitions).
 
 ALTER TABLE transitions ADD COLUMN previous INTEGER;
 ALTER TABLE executions ADD COLUMN last_transition INTEGER;
@@ -28,3 +29,5 @@ FROM (SELECT execution_id, seq AS last
 WHERE chain.execution_id = executions.id;
 
 DROP INDEX transitions_by_execution;
+CREATE INDEX transitions_checkpoints ON transitions (execution_id, version)
+    WHERE version % 64 = 0;

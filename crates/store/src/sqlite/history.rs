@@ -1,6 +1,6 @@
 //! History pages: GetExecutionHistory, forward or reverse, keyset-paginated by event id.
 
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -36,70 +36,147 @@ fn decode_events(text: &str) -> Result<Vec<EventRow>> {
         .collect())
 }
 
-/// One row of an execution's chain of transitions, without its texts.
+/// Segments whose ends lie at most this many rows apart are read by one scan.
+const SCAN_SPAN: i64 = 512;
+
+/// One row of an execution's chain of transitions.
+#[derive(Clone)]
 struct Link {
     seq: i64,
     previous: Option<i64>,
     first_event: i64,
     version: i64,
-    has_events: bool,
-    has_journal: bool,
+    events: Option<String>,
+    journal: Option<String>,
 }
 
-/// An execution's transition rows, walked from its last one back: each row
-/// names the one before it (schema 8). Along the chain, `first_event` and
-/// `version` never decrease.
+/// An execution's transition rows as a chain: each row names the one before it
+/// (schema 8). Along the chain, `first_event` and `version` never decrease.
+/// Rows whose version is a multiple of 64 are checkpoints, found through a
+/// partial index; with the last row they end the chain's *segments*, so a read
+/// walks back at most one segment from where it starts.
 struct Chain<'c> {
-    stmt: rusqlite::CachedStatement<'c>,
-    next: Option<i64>,
+    conn: &'c Connection,
+    execution_id: i64,
+    link: rusqlite::CachedStatement<'c>,
+    /// Checkpoints, oldest first, then the last row (unless it is one).
+    ends: Vec<Link>,
 }
 
 impl<'c> Chain<'c> {
     /// The chain of execution `arn`; `None` if there is no such execution.
     fn of(conn: &'c Connection, arn: &str) -> Result<Option<Chain<'c>>> {
-        let last: Option<Option<i64>> = conn
-            .prepare_cached("SELECT last_transition FROM executions WHERE arn = ?1")?
-            .query_row([arn], |r| r.get(0))
+        let head: Option<(i64, Option<i64>)> = conn
+            .prepare_cached("SELECT id, last_transition FROM executions WHERE arn = ?1")?
+            .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let Some(last) = last else { return Ok(None) };
-        let stmt = conn.prepare_cached(
-            "SELECT previous, first_event, version, events IS NOT NULL, journal IS NOT NULL \
-             FROM transitions WHERE seq = ?1",
-        )?;
-        Ok(Some(Chain { stmt, next: last }))
-    }
-
-    /// The row before the last one returned (the last row first).
-    fn back(&mut self) -> Result<Option<Link>> {
-        let Some(seq) = self.next else {
+        let Some((id, last)) = head else {
             return Ok(None);
         };
-        let link = self
-            .stmt
+        let link = conn.prepare_cached(
+            "SELECT previous, first_event, version, events, journal FROM transitions \
+             WHERE seq = ?1",
+        )?;
+        let mut chain = Chain {
+            conn,
+            execution_id: id,
+            link,
+            ends: Vec::new(),
+        };
+        let checkpoints = conn
+            .prepare_cached(
+                "SELECT seq FROM transitions WHERE execution_id = ?1 AND version % 64 = 0 \
+                 ORDER BY version",
+            )?
+            .query_map([id], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for seq in checkpoints {
+            let link = chain.link(seq)?;
+            chain.ends.push(link);
+        }
+        if let Some(last) = last
+            && chain.ends.last().is_none_or(|l| l.seq != last)
+        {
+            let link = chain.link(last)?;
+            chain.ends.push(link);
+        }
+        Ok(Some(chain))
+    }
+
+    fn link(&mut self, seq: i64) -> Result<Link> {
+        self.link
             .query_row([seq], |r| {
                 Ok(Link {
                     seq,
                     previous: r.get(0)?,
                     first_event: r.get(1)?,
                     version: r.get(2)?,
-                    has_events: r.get(3)?,
-                    has_journal: r.get(4)?,
+                    events: r.get(3)?,
+                    journal: r.get(4)?,
                 })
             })
             .optional()?
-            .ok_or_else(|| Error::Corrupt(format!("transition {seq} is missing from its chain")))?;
-        self.next = link.previous;
-        Ok(Some(link))
+            .ok_or_else(|| Error::Corrupt(format!("transition {seq} is missing from its chain")))
+    }
+
+    /// The rows of segment `k`, in chain order: back from its end to the end
+    /// of segment `k - 1`.
+    fn segment(&mut self, k: usize) -> Result<Vec<Link>> {
+        let stop = k.checked_sub(1).map(|p| self.ends[p].seq);
+        // An execution's rows are in sequence order along its chain, so when few
+        // rows of other executions lie between the two ends, one scan of that
+        // range is cheaper than a lookup a row.
+        if let Some(stop) = stop
+            && self.ends[k].seq - stop <= SCAN_SPAN
+        {
+            return Ok(self
+                .conn
+                .prepare_cached(
+                    "SELECT seq, previous, first_event, version, events, journal \
+                     FROM transitions WHERE seq > ?1 AND seq <= ?2 AND execution_id = ?3 \
+                     ORDER BY seq",
+                )?
+                .query_map(params![stop, self.ends[k].seq, self.execution_id], |r| {
+                    Ok(Link {
+                        seq: r.get(0)?,
+                        previous: r.get(1)?,
+                        first_event: r.get(2)?,
+                        version: r.get(3)?,
+                        events: r.get(4)?,
+                        journal: r.get(5)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        let mut rows = vec![self.ends[k].clone()];
+        while let Some(previous) = rows.last().and_then(|l| l.previous) {
+            if Some(previous) == stop {
+                break;
+            }
+            let link = self.link(previous)?;
+            rows.push(link);
+        }
+        rows.reverse();
+        Ok(rows)
+    }
+
+    /// The first segment holding rows past position `key` (`first_event` or
+    /// `version`): the one ending at the last end at or before it, whose own
+    /// end may still hold events past it.
+    fn segment_from(&self, key: impl Fn(&Link) -> i64, position: i64) -> usize {
+        self.ends
+            .iter()
+            .rposition(|l| key(l) <= position)
+            .unwrap_or(0)
     }
 }
 
-/// One column of one transition row.
-fn text(conn: &Connection, column: &str, seq: i64) -> Result<String> {
-    let sql = match column {
-        "events" => "SELECT events FROM transitions WHERE seq = ?1",
-        _ => "SELECT journal FROM transitions WHERE seq = ?1",
-    };
-    Ok(conn.prepare_cached(sql)?.query_row([seq], |r| r.get(0))?)
+/// The events a row holds (none for a row that recorded no event).
+fn events_of(link: &Link) -> Result<Vec<EventRow>> {
+    match &link.events {
+        Some(text) => decode_events(text),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One page of an execution's history. The token holds the last id returned (and
@@ -124,33 +201,39 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
     let mut items = Vec::new();
     if q.reverse_order {
         let before = bound.unwrap_or(i64::MAX);
-        while items.len() <= limit {
-            let Some(link) = chain.back()? else { break };
-            if !link.has_events || link.first_event >= before {
-                continue;
+        // Rows from the first end starting at or past `before` on hold no event before it.
+        let start = chain
+            .ends
+            .iter()
+            .position(|l| l.first_event >= before)
+            .unwrap_or(chain.ends.len().saturating_sub(1));
+        'segments: for k in (0..chain.ends.len().min(start + 1)).rev() {
+            for link in chain.segment(k)?.into_iter().rev() {
+                if items.len() > limit {
+                    break 'segments;
+                }
+                if link.first_event < before {
+                    let events = events_of(&link)?;
+                    items.extend(events.into_iter().rev().filter(|e| e.id < before));
+                }
             }
-            let events = decode_events(&text(conn, "events", link.seq)?)?;
-            items.extend(events.into_iter().rev().filter(|e| e.id < before));
         }
     } else {
         let after = bound.unwrap_or(i64::MIN);
-        // Back to the row holding event `after + 1`: the last one starting at or before it.
-        let mut rows = Vec::new();
-        while let Some(link) = chain.back()? {
-            if !link.has_events {
-                continue;
+        let first = after.saturating_add(1);
+        let start = chain.segment_from(|l| l.first_event, first);
+        'forward: for k in start..chain.ends.len() {
+            let rows = chain.segment(k)?;
+            for (i, link) in rows.iter().enumerate() {
+                if items.len() > limit {
+                    break 'forward;
+                }
+                // A row followed by one starting at or before `first` holds no event past `after`.
+                let passed = rows.get(i + 1).is_some_and(|n| n.first_event <= first);
+                if !passed {
+                    items.extend(events_of(link)?.into_iter().filter(|e| e.id > after));
+                }
             }
-            rows.push(link.seq);
-            if link.first_event <= after.saturating_add(1) {
-                break;
-            }
-        }
-        for seq in rows.into_iter().rev() {
-            if items.len() > limit {
-                break;
-            }
-            let events = decode_events(&text(conn, "events", seq)?)?;
-            items.extend(events.into_iter().filter(|e| e.id > after));
         }
     }
     let next_token = (items.len() > limit).then(|| {
@@ -160,20 +243,16 @@ pub(crate) fn page(conn: &Connection, arn: &str, q: &HistoryQuery) -> Result<Pag
     Ok(Page { items, next_token })
 }
 
-/// An execution's whole history in one walk of its chain.
+/// An execution's whole history, segment by segment.
 pub(crate) fn all(conn: &Connection, arn: &str) -> Result<Vec<EventRow>> {
     let Some(mut chain) = Chain::of(conn, arn)? else {
         return Err(not_found("execution", arn));
     };
-    let mut rows = Vec::new();
-    while let Some(link) = chain.back()? {
-        if link.has_events {
-            rows.push(link.seq);
-        }
-    }
     let mut events = Vec::new();
-    for seq in rows.into_iter().rev() {
-        events.extend(decode_events(&text(conn, "events", seq)?)?);
+    for k in 0..chain.ends.len() {
+        for link in chain.segment(k)? {
+            events.extend(events_of(&link)?);
+        }
     }
     Ok(events)
 }
@@ -188,23 +267,22 @@ pub(crate) fn journal(
     let Some(mut chain) = Chain::of(conn, arn)? else {
         return Ok(Vec::new());
     };
-    let mut rows = Vec::new();
-    while let Some(link) = chain.back()? {
-        if link.version <= after {
-            break;
-        }
-        if link.has_journal {
-            rows.push((link.seq, link.version));
+    let mut entries = Vec::new();
+    let start = chain.segment_from(|l| l.version, after);
+    for k in start..chain.ends.len() {
+        for link in chain.segment(k)? {
+            if entries.len() >= limit {
+                return Ok(entries);
+            }
+            if let Some(entry) = link.journal
+                && link.version > after
+            {
+                entries.push(JournalEntry {
+                    version: link.version,
+                    entry,
+                });
+            }
         }
     }
-    rows.reverse();
-    rows.truncate(limit);
-    rows.into_iter()
-        .map(|(seq, version)| {
-            Ok(JournalEntry {
-                version,
-                entry: text(conn, "journal", seq)?,
-            })
-        })
-        .collect()
+    Ok(entries)
 }
