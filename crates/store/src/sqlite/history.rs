@@ -66,11 +66,11 @@ struct Chain<'c> {
 impl<'c> Chain<'c> {
     /// The chain of execution `arn`; `None` if there is no such execution.
     fn of(conn: &'c Connection, arn: &str) -> Result<Option<Chain<'c>>> {
-        let head: Option<(i64, Option<i64>)> = conn
-            .prepare_cached("SELECT id, last_transition FROM executions WHERE arn = ?1")?
-            .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?)))
+        let head: Option<(i64, Option<i64>, i64)> = conn
+            .prepare_cached("SELECT id, last_transition, version FROM executions WHERE arn = ?1")?
+            .query_row([arn], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
-        let Some((id, last)) = head else {
+        let Some((id, last, version)) = head else {
             return Ok(None);
         };
         let link = conn.prepare_cached(
@@ -83,13 +83,19 @@ impl<'c> Chain<'c> {
             link,
             ends: Vec::new(),
         };
-        let checkpoints = conn
-            .prepare_cached(
+        // Most executions are short: below version 64 there is no checkpoint to
+        // look for (but rows migrated with negative versions; missing them only
+        // makes the walk longer).
+        let checkpoints = if version < 64 {
+            Vec::new()
+        } else {
+            conn.prepare_cached(
                 "SELECT seq FROM transitions WHERE execution_id = ?1 AND version % 64 = 0 \
                  ORDER BY version",
             )?
             .query_map([id], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            .collect::<rusqlite::Result<Vec<_>>>()?
+        };
         for seq in checkpoints {
             let link = chain.link(seq)?;
             chain.ends.push(link);
