@@ -374,13 +374,13 @@ impl Execution {
         (exec, decision)
     }
 
-    /// Applies one input and runs until every frame is blocked again.
     /// The activities that do not exist as of the next input (see
     /// [`ExecutionInfo::missing_activities`]).
     pub fn set_missing_activities(&mut self, missing: Vec<String>) {
         self.info.missing_activities = missing;
     }
 
+    /// Applies one input and runs until every frame is blocked again.
     pub fn handle(&mut self, input: Input, now: i64) -> Decision {
         self.now = now.max(self.now);
         if matches!(input, Input::Redrive) {

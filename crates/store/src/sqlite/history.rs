@@ -40,9 +40,7 @@ fn decode_events(text: &str) -> Result<Vec<EventRow>> {
 const SCAN_SPAN: i64 = 512;
 
 /// One row of an execution's chain of transitions.
-#[derive(Clone)]
 struct Link {
-    seq: i64,
     previous: Option<i64>,
     first_event: i64,
     version: i64,
@@ -60,7 +58,14 @@ struct Chain<'c> {
     execution_id: i64,
     link: rusqlite::CachedStatement<'c>,
     /// Checkpoints, oldest first, then the last row (unless it is one).
-    ends: Vec<Link>,
+    ends: Vec<End>,
+}
+
+/// Where a segment ends, and what it starts a read from.
+struct End {
+    seq: i64,
+    first_event: i64,
+    version: i64,
 }
 
 impl<'c> Chain<'c> {
@@ -86,25 +91,30 @@ impl<'c> Chain<'c> {
         // Most executions are short: below version 64 there is no checkpoint to
         // look for (but rows migrated with negative versions; missing them only
         // makes the walk longer).
-        let checkpoints = if version < 64 {
-            Vec::new()
-        } else {
-            conn.prepare_cached(
-                "SELECT seq FROM transitions WHERE execution_id = ?1 AND version % 64 = 0 \
-                 ORDER BY version",
-            )?
-            .query_map([id], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?
-        };
-        for seq in checkpoints {
-            let link = chain.link(seq)?;
-            chain.ends.push(link);
+        if version >= 64 {
+            chain.ends = conn
+                .prepare_cached(
+                    "SELECT seq, first_event, version FROM transitions \
+                     WHERE execution_id = ?1 AND version % 64 = 0 ORDER BY version",
+                )?
+                .query_map([id], |r| {
+                    Ok(End {
+                        seq: r.get(0)?,
+                        first_event: r.get(1)?,
+                        version: r.get(2)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
         }
         if let Some(last) = last
             && chain.ends.last().is_none_or(|l| l.seq != last)
         {
             let link = chain.link(last)?;
-            chain.ends.push(link);
+            chain.ends.push(End {
+                seq: last,
+                first_event: link.first_event,
+                version: link.version,
+            });
         }
         Ok(Some(chain))
     }
@@ -113,7 +123,6 @@ impl<'c> Chain<'c> {
         self.link
             .query_row([seq], |r| {
                 Ok(Link {
-                    seq,
                     previous: r.get(0)?,
                     first_event: r.get(1)?,
                     version: r.get(2)?,
@@ -138,23 +147,22 @@ impl<'c> Chain<'c> {
             return Ok(self
                 .conn
                 .prepare_cached(
-                    "SELECT seq, previous, first_event, version, events, journal \
+                    "SELECT previous, first_event, version, events, journal \
                      FROM transitions WHERE seq > ?1 AND seq <= ?2 AND execution_id = ?3 \
                      ORDER BY seq",
                 )?
                 .query_map(params![stop, self.ends[k].seq, self.execution_id], |r| {
                     Ok(Link {
-                        seq: r.get(0)?,
-                        previous: r.get(1)?,
-                        first_event: r.get(2)?,
-                        version: r.get(3)?,
-                        events: r.get(4)?,
-                        journal: r.get(5)?,
+                        previous: r.get(0)?,
+                        first_event: r.get(1)?,
+                        version: r.get(2)?,
+                        events: r.get(3)?,
+                        journal: r.get(4)?,
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?);
         }
-        let mut rows = vec![self.ends[k].clone()];
+        let mut rows = vec![self.link(self.ends[k].seq)?];
         while let Some(previous) = rows.last().and_then(|l| l.previous) {
             if Some(previous) == stop {
                 break;
@@ -169,7 +177,7 @@ impl<'c> Chain<'c> {
     /// The first segment holding rows past position `key` (`first_event` or
     /// `version`): the one ending at the last end at or before it, whose own
     /// end may still hold events past it.
-    fn segment_from(&self, key: impl Fn(&Link) -> i64, position: i64) -> usize {
+    fn segment_from(&self, key: impl Fn(&End) -> i64, position: i64) -> usize {
         self.ends
             .iter()
             .rposition(|l| key(l) <= position)
